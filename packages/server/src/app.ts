@@ -1,0 +1,62 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config/config';
+import { type AccessTokenService, createAccessTokenService } from './auth/access-token';
+import { registerErrorHandling } from './http/error-handler';
+import { registerHealthRoutes } from './http/health-routes';
+import { registerSecurityHeaders } from './http/security-headers';
+import { loggerOptions } from './logger';
+import type { Store } from './store/database';
+import { createMemoryHub, type SyncHub } from './sync/hub';
+
+export interface AppOptions {
+  config: Config;
+  store: Store;
+  /** The resolved signing secret (from config, or generated under dataDir outside production). */
+  jwtSecret: string;
+  hub?: SyncHub;
+}
+
+/** What route plugins and the gateway share; built once per app. */
+export interface AppContext {
+  config: Config;
+  store: Store;
+  hub: SyncHub;
+  accessTokens: AccessTokenService;
+}
+
+export interface TidingsApp {
+  http: FastifyInstance;
+  context: AppContext;
+  /** Stops accepting work, closes live connections and the server; the store stays open. */
+  close(): Promise<void>;
+}
+
+export async function buildApp(options: AppOptions): Promise<TidingsApp> {
+  const { config, store } = options;
+  const context: AppContext = {
+    config,
+    store,
+    hub: options.hub ?? createMemoryHub(),
+    accessTokens: createAccessTokenService(options.jwtSecret, config.accessTokenTtlMs),
+  };
+
+  const http = Fastify({
+    logger: loggerOptions(config),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    // The body of a JSON route must be JSON: text/plain and forms are the classic CSRF vectors.
+    // Fastify parses text/plain by default; removing it makes such requests 415.
+  });
+  http.removeContentTypeParser('text/plain');
+
+  registerErrorHandling(http);
+  registerSecurityHeaders(http);
+  registerHealthRoutes(http, store);
+
+  await http.ready();
+  return {
+    http,
+    context,
+    close: () => http.close(),
+  };
+}

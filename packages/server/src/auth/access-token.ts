@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+
+/** Pinned so that no other algorithm (and never `none`) is accepted. */
+const ALGORITHM = 'HS256';
+const ISSUER = 'tidings';
+const AUDIENCE = 'tidings-api';
+/** The JWT `typ` header of access tokens; refresh tokens are opaque and can never carry it. */
+const TOKEN_TYPE = 'at+jwt';
+
+export interface AccessClaims {
+  userId: string;
+  sessionId: string;
+  /** Milliseconds since the epoch. */
+  expiresAt: number;
+}
+
+export type VerifyResult =
+  { ok: true; claims: AccessClaims } | { ok: false; reason: 'expired' | 'invalid' };
+
+export interface AccessTokenService {
+  sign(userId: string, sessionId: string): Promise<{ token: string; expiresAt: number }>;
+  /** Never throws for a bad token: it answers why the token is not acceptable. */
+  verify(token: string): Promise<VerifyResult>;
+}
+
+export function createAccessTokenService(secret: string, ttlMs: number): AccessTokenService {
+  const key = new TextEncoder().encode(secret);
+  return {
+    async sign(userId, sessionId) {
+      const now = Date.now();
+      // exp is whole seconds; keep expiresAt in step with what verification will enforce.
+      const expSeconds = Math.floor((now + ttlMs) / 1000);
+      const token = await new SignJWT({ sid: sessionId })
+        .setProtectedHeader({ alg: ALGORITHM, typ: TOKEN_TYPE })
+        .setSubject(userId)
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt(Math.floor(now / 1000))
+        .setExpirationTime(expSeconds)
+        .setJti(randomUUID())
+        .sign(key);
+      return { token, expiresAt: expSeconds * 1000 };
+    },
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, key, {
+          algorithms: [ALGORITHM],
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          typ: TOKEN_TYPE,
+          requiredClaims: ['exp', 'sub', 'sid'],
+          // No tolerance: an expired token is expired, tests rely on exact lifetimes.
+          clockTolerance: 0,
+        });
+        if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') {
+          return { ok: false, reason: 'invalid' };
+        }
+        return {
+          ok: true,
+          claims: {
+            userId: payload.sub,
+            sessionId: payload.sid,
+            expiresAt: (payload.exp as number) * 1000,
+          },
+        };
+      } catch (error) {
+        if (error instanceof joseErrors.JWTExpired) return { ok: false, reason: 'expired' };
+        return { ok: false, reason: 'invalid' };
+      }
+    },
+  };
+}

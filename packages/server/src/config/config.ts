@@ -1,0 +1,191 @@
+import {
+  ConfigError,
+  type Env,
+  parseOrigin,
+  readBoolean,
+  readEnum,
+  readInteger,
+  readNumber,
+  readOptionalString,
+  readPositiveNumber,
+  readString,
+} from './env-parsers';
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/** Everything the server reads from its environment, read once, validated and frozen. */
+export interface Config {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly port: number;
+  readonly host: string;
+  /** Where the embedded database and the generated development secret live. */
+  readonly dataDir: string;
+  /** A real Postgres; when absent, PGlite runs in-process under dataDir. */
+  readonly databaseUrl: string | undefined;
+  /** Absent only outside production; main.ts then generates one under dataDir. */
+  readonly jwtSecret: string | undefined;
+  readonly accessTokenTtlMs: number;
+  readonly refreshTokenTtlMs: number;
+  /** A rotated refresh token presented again within this window (two tabs) is not a reuse. */
+  readonly refreshReuseGraceMs: number;
+  /** The server's own origin, always allowed for CORS and WebSocket upgrades. */
+  readonly publicOrigin: string;
+  /** True when PUBLIC_URL is https: cookies get Secure and the __Host-/__Secure- prefixes. */
+  readonly secureCookies: boolean;
+  /** Exact-match allowlist; includes publicOrigin. */
+  readonly corsOrigins: readonly string[];
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Take the client address from X-Forwarded-For only when a trusted proxy sits in front. */
+  readonly trustProxy: boolean;
+  readonly bodyLimitBytes: number;
+  readonly loginMaxFailures: number;
+  readonly loginFailureWindowMs: number;
+  /** A new version snapshot is kept when the latest one is older than this. */
+  readonly versionSnapshotIntervalMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly adminToken: string | undefined;
+  readonly ws: WebSocketConfig;
+}
+
+export interface WebSocketConfig {
+  readonly authTimeoutMs: number;
+  readonly rateLimitWindowMs: number;
+  readonly rateLimitMaxMessages: number;
+  /** Messages past the limit in one window before a flooding client is disconnected. */
+  readonly rateLimitDisconnectAfter: number;
+  readonly maxMessageBytes: number;
+  readonly maxConnectionsPerUser: number;
+  readonly heartbeatIntervalMs: number;
+  /** Bytes queued for a client that does not read before it is disconnected. */
+  readonly maxBufferedBytes: number;
+  readonly requireSignedMessages: boolean;
+  readonly signatureMaxAgeMs: number;
+  readonly maxNoncesPerConnection: number;
+  /** How long before access-token expiry the server sends `auth_expiring`. */
+  readonly expiryWarningMs: number;
+}
+
+/** Values that appear in tutorials and .env.example files; never acceptable as a real secret. */
+const PLACEHOLDER_SECRETS = [
+  'secret',
+  'changeme',
+  'change-me',
+  'change-me-in-production',
+  'change-me-in-production-use-long-random-string',
+  'your-secret-key',
+  'your-jwt-secret',
+  'your_jwt_secret',
+  'jwt-secret',
+  'jwt_secret',
+  'supersecret',
+  'mysecret',
+  'default',
+  'password',
+  'replace-me',
+];
+
+export function isPlaceholderSecret(secret: string): boolean {
+  const normalized = secret.toLowerCase();
+  return (
+    PLACEHOLDER_SECRETS.includes(normalized) ||
+    /change[-_ ]?me|your[-_ ]?(jwt[-_ ]?)?secret|placeholder|replace[-_ ]?me|example/.test(
+      normalized,
+    )
+  );
+}
+
+export const MIN_SECRET_LENGTH = 32;
+
+function readJwtSecret(env: Env, production: boolean): string | undefined {
+  const secret = readOptionalString(env, 'JWT_SECRET');
+  if (secret === undefined) {
+    if (production) throw new ConfigError('JWT_SECRET', 'must be set when NODE_ENV=production');
+    return undefined;
+  }
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError('JWT_SECRET', `must be at least ${MIN_SECRET_LENGTH} characters long`);
+  }
+  if (isPlaceholderSecret(secret)) {
+    throw new ConfigError('JWT_SECRET', 'is a well-known placeholder; generate a random secret');
+  }
+  return secret;
+}
+
+function readCorsOrigins(env: Env, publicOrigin: string): string[] {
+  const listed = (readOptionalString(env, 'CORS_ORIGINS') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of listed) {
+    if (entry === '*' || entry === 'null') {
+      throw new ConfigError('CORS_ORIGINS', `may not contain "${entry}"; list exact origins`);
+    }
+  }
+  return [...new Set([publicOrigin, ...listed.map((o) => parseOrigin('CORS_ORIGINS', o))])];
+}
+
+/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = readEnum(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
+  const production = nodeEnv === 'production';
+  const port = readInteger(env, 'PORT', 3000, 0, 65535);
+  const host = readString(env, 'HOST', '127.0.0.1');
+  const publicUrl = readOptionalString(env, 'PUBLIC_URL');
+  const publicOrigin = publicUrl
+    ? parseOrigin('PUBLIC_URL', publicUrl.replace(/\/$/, ''))
+    : `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  const config: Config = {
+    nodeEnv,
+    port,
+    host,
+    dataDir: readString(env, 'DATA_DIR', './data'),
+    databaseUrl: readOptionalString(env, 'DATABASE_URL'),
+    jwtSecret: readJwtSecret(env, production),
+    accessTokenTtlMs: readPositiveNumber(env, 'JWT_EXPIRATION_MINUTES', 15) * MINUTE_MS,
+    refreshTokenTtlMs: readPositiveNumber(env, 'JWT_REFRESH_EXPIRATION_DAYS', 7) * DAY_MS,
+    refreshReuseGraceMs: readNumber(env, 'REFRESH_REUSE_GRACE_MS', 10_000),
+    publicOrigin,
+    secureCookies: publicOrigin.startsWith('https:'),
+    corsOrigins: readCorsOrigins(env, publicOrigin),
+    logLevel: readEnum(
+      env,
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      nodeEnv === 'test' ? 'silent' : 'info',
+    ),
+    trustProxy: readBoolean(env, 'TRUST_PROXY', false),
+    // 1 MiB: a note body larger than this belongs in a file upload, not a JSON field.
+    bodyLimitBytes: readInteger(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024),
+    // 5 failures per 15 minutes per email and per address: slows guessing, spares typos.
+    loginMaxFailures: readInteger(env, 'LOGIN_MAX_FAILURES', 5, 1),
+    loginFailureWindowMs: readPositiveNumber(env, 'LOGIN_FAILURE_WINDOW_MS', 15 * MINUTE_MS),
+    versionSnapshotIntervalMs: readNumber(env, 'VERSION_SNAPSHOT_INTERVAL_MS', 5 * MINUTE_MS),
+    shutdownTimeoutMs: readPositiveNumber(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
+    adminToken: readOptionalString(env, 'ADMIN_TOKEN'),
+    ws: {
+      authTimeoutMs: readPositiveNumber(env, 'WS_AUTH_TIMEOUT_MS', 30_000),
+      rateLimitWindowMs: readPositiveNumber(env, 'WS_RATE_LIMIT_WINDOW_MS', 60_000),
+      rateLimitMaxMessages: readInteger(env, 'WS_RATE_LIMIT_MAX_MESSAGES', 300, 1),
+      rateLimitDisconnectAfter: readInteger(env, 'WS_RATE_LIMIT_DISCONNECT_AFTER', 50, 1),
+      maxMessageBytes: readInteger(env, 'WS_MAX_MESSAGE_BYTES', 1_048_576, 64),
+      maxConnectionsPerUser: readInteger(env, 'WS_MAX_CONNECTIONS_PER_USER', 20, 1),
+      heartbeatIntervalMs: readPositiveNumber(env, 'WS_HEARTBEAT_INTERVAL_MS', 30_000),
+      // 4 MiB: several full-size messages may wait, a reader that stopped cannot hold more.
+      maxBufferedBytes: readInteger(env, 'WS_MAX_BUFFERED_BYTES', 4_194_304, 1024),
+      requireSignedMessages: readBoolean(env, 'WS_REQUIRE_SIGNED_MESSAGES', false),
+      signatureMaxAgeMs: readPositiveNumber(env, 'WS_SIGNATURE_MAX_AGE_MS', 5 * MINUTE_MS),
+      maxNoncesPerConnection: readInteger(env, 'WS_MAX_NONCES', 10_000, 1),
+      expiryWarningMs: readNumber(env, 'WS_EXPIRY_WARNING_MS', MINUTE_MS),
+    },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) {
+    if (inner && typeof inner === 'object') deepFreeze(inner);
+  }
+  return Object.freeze(value);
+}

@@ -1,0 +1,53 @@
+import type { SyncEvent } from '@tidings/protocol';
+
+/** Receives a user's committed events; `originId` names the connection that caused them. */
+export type EventListener = (event: SyncEvent, originId: string | undefined) => void;
+/** Told when a session (refresh family) is revoked, so its live connections can be closed. */
+export type SessionRevokedListener = (userId: string, sessionId: string) => void;
+
+/**
+ * Carries committed changes to every live connection of a user. It knows nothing of sockets:
+ * the gateway and the SSE route subscribe. The change log stays the source of truth; losing a
+ * hub message never loses a change.
+ */
+export interface SyncHub {
+  publish(userId: string, events: readonly SyncEvent[], originId?: string): void;
+  subscribe(userId: string, listener: EventListener): () => void;
+  revokeSession(userId: string, sessionId: string): void;
+  onSessionRevoked(listener: SessionRevokedListener): () => void;
+}
+
+/** The single-process hub of the embedded default. */
+export function createMemoryHub(): SyncHub {
+  const listenersByUser = new Map<string, Set<EventListener>>();
+  const revokedListeners = new Set<SessionRevokedListener>();
+
+  return {
+    publish(userId, events, originId) {
+      const listeners = listenersByUser.get(userId);
+      if (!listeners) return;
+      for (const event of events) {
+        for (const listener of listeners) listener(event, originId);
+      }
+    },
+    subscribe(userId, listener) {
+      let listeners = listenersByUser.get(userId);
+      if (!listeners) {
+        listeners = new Set();
+        listenersByUser.set(userId, listeners);
+      }
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) listenersByUser.delete(userId);
+      };
+    },
+    revokeSession(userId, sessionId) {
+      for (const listener of revokedListeners) listener(userId, sessionId);
+    },
+    onSessionRevoked(listener) {
+      revokedListeners.add(listener);
+      return () => revokedListeners.delete(listener);
+    },
+  };
+}

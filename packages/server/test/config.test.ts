@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/config';
+import { ConfigError } from '../src/config/env-parsers';
+
+const strongSecret = 'k3Jv9x2QmZ7pLw4RtY8uNb6Hc1Df5Gs0aEi';
+
+function failure(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('starts on documented defaults with no environment', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.dataDir).toBe('./data');
+    expect(config.accessTokenTtlMs).toBe(15 * 60_000);
+    expect(config.refreshTokenTtlMs).toBe(7 * 24 * 3_600_000);
+    expect(config.corsOrigins).toEqual(['http://127.0.0.1:3000']);
+    expect(config.ws.authTimeoutMs).toBe(30_000);
+    expect(config.jwtSecret).toBeUndefined();
+    expect(Object.isFrozen(config.ws)).toBe(true);
+  });
+
+  it('accepts fractional lifetimes so tests never wait minutes', () => {
+    const config = loadConfig({
+      JWT_EXPIRATION_MINUTES: '0.05',
+      JWT_REFRESH_EXPIRATION_DAYS: '0.5',
+    });
+    expect(config.accessTokenTtlMs).toBe(3_000);
+    expect(config.refreshTokenTtlMs).toBe(12 * 3_600_000);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ JWT_EXPIRATION_MINUTES: '-1' }, 'JWT_EXPIRATION_MINUTES'],
+    [{ JWT_EXPIRATION_MINUTES: '0' }, 'JWT_EXPIRATION_MINUTES'],
+    [{ JWT_REFRESH_EXPIRATION_DAYS: 'week' }, 'JWT_REFRESH_EXPIRATION_DAYS'],
+    [{ WS_REQUIRE_SIGNED_MESSAGES: 'maybe' }, 'WS_REQUIRE_SIGNED_MESSAGES'],
+    [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'https://app.example.com/path' }, 'CORS_ORIGINS'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+  ])('rejects %o naming %s', (env, variable) => {
+    const error = failure(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(variable);
+  });
+
+  it('refuses to start in production without a strong secret', () => {
+    expect(failure({ NODE_ENV: 'production' }).variable).toBe('JWT_SECRET');
+    expect(failure({ NODE_ENV: 'production', JWT_SECRET: 'short' }).variable).toBe('JWT_SECRET');
+    const placeholder = 'change-me-in-production-use-long-random-string';
+    expect(failure({ NODE_ENV: 'production', JWT_SECRET: placeholder }).variable).toBe(
+      'JWT_SECRET',
+    );
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: strongSecret }).jwtSecret).toBe(
+      strongSecret,
+    );
+  });
+
+  it('always allows its own origin and marks cookies secure behind https', () => {
+    const config = loadConfig({
+      PUBLIC_URL: 'https://notes.example.org/',
+      CORS_ORIGINS: 'https://app.example.org, http://localhost:5173',
+    });
+    expect(config.secureCookies).toBe(true);
+    expect(config.corsOrigins).toEqual([
+      'https://notes.example.org',
+      'https://app.example.org',
+      'http://localhost:5173',
+    ]);
+  });
+});

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { buildApp, type TidingsApp } from '../../src/app';
+import { type Config, loadConfig } from '../../src/config/config';
+import { openStore, type Store } from '../../src/store/database';
+import { createTestDatabase } from './test-database';
+
+export interface TestServer {
+  app: TidingsApp;
+  config: Config;
+  store: Store;
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** ws://127.0.0.1:PORT */
+  wsUrl: string;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * Starts a real server on a free loopback port with its own fresh database. `env` overrides the
+ * environment exactly as a deployment would set it, so tests exercise the real config path.
+ */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const port = await freePort();
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    ...env,
+  });
+  const store = await openStore({ databaseUrl: database.url });
+  const app = await buildApp({ config, store, jwtSecret: config.jwtSecret as string });
+  await app.http.listen({ port, host: '127.0.0.1' });
+  return {
+    app,
+    config,
+    store,
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    async close() {
+      await app.close();
+      await store.close();
+      await database.drop();
+    },
+  };
+}
