@@ -1,8 +1,10 @@
+import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config/config';
 import { type AccessTokenService, createAccessTokenService } from './auth/access-token';
 import { registerErrorHandling } from './http/error-handler';
 import { registerHealthRoutes } from './http/health-routes';
+import { registerPrincipal } from './http/require-user';
 import { registerSecurityHeaders } from './http/security-headers';
 import { loggerOptions } from './logger';
 import type { Store } from './store/database';
@@ -49,6 +51,8 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
   });
   http.removeContentTypeParser('text/plain');
 
+  await http.register(cookie);
+  registerPrincipal(http);
   registerErrorHandling(http);
   registerSecurityHeaders(http);
   registerHealthRoutes(http, store);
