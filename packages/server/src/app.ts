@@ -8,7 +8,10 @@ import { registerPrincipal } from './http/require-user';
 import { registerSecurityHeaders } from './http/security-headers';
 import { loggerOptions } from './logger';
 import type { Store } from './store/database';
+import { registerEventsRoute } from './http/events-route';
+import { type ChangeLogReader, createChangeLogReader } from './sync/change-log-reader';
 import { createMemoryHub, type SyncHub } from './sync/hub';
+import { ConcurrencyLimiter } from './sync/ordered-delivery';
 
 export interface AppOptions {
   config: Config;
@@ -24,6 +27,10 @@ export interface AppContext {
   store: Store;
   hub: SyncHub;
   accessTokens: AccessTokenService;
+  /** Reading the change log, with a bound on concurrent catch-ups. */
+  sync: { reader: ChangeLogReader; limiter: ConcurrencyLimiter };
+  /** Ends every open SSE stream (on shutdown); each stream adds and removes itself. */
+  liveStreams: Set<() => void>;
 }
 
 export interface TidingsApp {
@@ -40,6 +47,11 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
     store,
     hub: options.hub ?? createMemoryHub(),
     accessTokens: createAccessTokenService(options.jwtSecret, config.accessTokenTtlMs),
+    sync: {
+      reader: createChangeLogReader(store.db),
+      limiter: new ConcurrencyLimiter(config.replayConcurrency),
+    },
+    liveStreams: new Set(),
   };
 
   const http = Fastify({
@@ -56,11 +68,15 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
   registerErrorHandling(http);
   registerSecurityHeaders(http);
   registerHealthRoutes(http, store);
+  registerEventsRoute(http, context);
 
   await http.ready();
   return {
     http,
     context,
-    close: () => http.close(),
+    async close() {
+      for (const endStream of [...context.liveStreams]) endStream();
+      await http.close();
+    },
   };
 }

@@ -44,6 +44,12 @@ export interface Config {
   /** A new version snapshot is kept when the latest one is older than this. */
   readonly versionSnapshotIntervalMs: number;
   readonly shutdownTimeoutMs: number;
+  /** Change-log entries older than this are pruned; a client further behind must resync. */
+  readonly changeLogRetentionMs: number;
+  /** Interval of the SSE keep-alive comment (proxies drop idle streams). */
+  readonly sseKeepAliveMs: number;
+  /** How many connections may read the change log at once while catching up. */
+  readonly replayConcurrency: number;
   readonly adminToken: string | undefined;
   readonly ws: WebSocketConfig;
 }
@@ -163,6 +169,11 @@ export function loadConfig(env: Env = process.env): Config {
     loginFailureWindowMs: readPositiveNumber(env, 'LOGIN_FAILURE_WINDOW_MS', 15 * MINUTE_MS),
     versionSnapshotIntervalMs: readNumber(env, 'VERSION_SNAPSHOT_INTERVAL_MS', 5 * MINUTE_MS),
     shutdownTimeoutMs: readPositiveNumber(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
+    changeLogRetentionMs: readPositiveNumber(env, 'CHANGELOG_RETENTION_DAYS', 30) * DAY_MS,
+    // 15 s: below the 30-60 s idle timeouts of common proxies and load balancers.
+    sseKeepAliveMs: readPositiveNumber(env, 'SSE_KEEPALIVE_MS', 15_000),
+    // 4 of the pool's 10 connections: a restart's reconnect wave cannot starve ordinary writes.
+    replayConcurrency: readInteger(env, 'REPLAY_CONCURRENCY', 4, 1),
     adminToken: readOptionalString(env, 'ADMIN_TOKEN'),
     ws: {
       authTimeoutMs: readPositiveNumber(env, 'WS_AUTH_TIMEOUT_MS', 30_000),
