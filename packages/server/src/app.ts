@@ -12,6 +12,8 @@ import { registerEventsRoute } from './http/events-route';
 import { type ChangeLogReader, createChangeLogReader } from './sync/change-log-reader';
 import { createMemoryHub, type SyncHub } from './sync/hub';
 import { ConcurrencyLimiter } from './sync/ordered-delivery';
+import { startOutsideChangeRelay } from './sync/outside-changes';
+import { schedulePruning } from './sync/change-log-retention';
 
 export interface AppOptions {
   config: Config;
@@ -71,12 +73,21 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
   registerEventsRoute(http, context);
 
   await http.ready();
+  const stopOutsideChangeRelay = await startOutsideChangeRelay({
+    store,
+    reader: context.sync.reader,
+    hub: context.hub,
+    log: http.log,
+  });
+  const stopPruning = schedulePruning(store.db, config.changeLogRetentionMs, http.log);
   return {
     http,
     context,
     async close() {
       for (const endStream of [...context.liveStreams]) endStream();
       await http.close();
+      stopPruning();
+      await stopOutsideChangeRelay();
     },
   };
 }

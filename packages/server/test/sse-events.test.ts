@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pruneChangeLog } from '../src/sync/change-log-retention';
 import { openSse } from './helpers/sse-client';
 import { commitTestChanges } from './helpers/test-changes';
 import { startTestServer, type TestServer } from './helpers/test-server';
@@ -132,5 +133,35 @@ describe('SSE token expiry', () => {
     await stream.next();
     expect(await stream.next(4_000)).toMatchObject({ event: 'token_expired' });
     expect(await stream.next()).toBeNull();
+  });
+});
+
+describe('change-log retention', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    // 0.00002 days is 1.7 seconds.
+    server = await startTestServer({ CHANGELOG_RETENTION_DAYS: '0.00002' });
+  });
+  afterAll(() => server.close());
+
+  it('asks a client behind the retained log to resync, and still resumes one that is current', async () => {
+    const user = await createTestUser(server);
+    await commitTestChanges(server, user.userId, 3);
+    await new Promise((resolve) => setTimeout(resolve, 1_900));
+    expect(await pruneChangeLog(server.store.db, server.config.changeLogRetentionMs)).toBe(3);
+
+    const behind = await openSse(`${server.url}/api/events`, {
+      ...user.headers,
+      'last-event-id': '1',
+    });
+    expect(await behind.next()).toMatchObject({ event: 'resync_required', data: { seq: 3 } });
+    behind.close();
+
+    const current = await openSse(`${server.url}/api/events`, {
+      ...user.headers,
+      'last-event-id': '3',
+    });
+    expect(await current.next()).toMatchObject({ event: 'ready', data: { seq: 3 } });
+    current.close();
   });
 });

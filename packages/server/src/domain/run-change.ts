@@ -30,6 +30,8 @@ export async function runChange<T>(
   work: (tx: Transaction, emit: Emit) => Promise<T>,
 ): Promise<{ result: T; events: SyncEvent[] }> {
   const { result, events } = await deps.db.transaction(async (tx) => {
+    // Tells the outside-writer triggers (migration 0001) that Tidings logs this change itself.
+    await tx.execute(sql`select set_config('tidings.app_write', 'on', true)`);
     const pending: PendingSyncEvent[] = [];
     const result = await work(tx, (event) => pending.push(event));
     const events = await appendToChangeLog(tx, context.userId, pending);

@@ -9,6 +9,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { fileURLToPath } from 'node:url';
+import { type ListenHandlers, listenPglite, listenPostgres, type Unlisten } from './listen';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -27,6 +28,8 @@ export interface Store {
   readonly kind: 'pglite' | 'postgres';
   /** Answers true when the database takes a trivial query (for /readyz). */
   ping(): Promise<boolean>;
+  /** LISTEN on a channel on a connection of its own, kept alive across database restarts. */
+  listen(channel: string, handlers: ListenHandlers): Promise<Unlisten>;
   close(): Promise<void>;
 }
 
@@ -67,6 +70,7 @@ async function openPglite(options: StoreOptions): Promise<Store> {
         return false;
       }
     },
+    listen: (channel, handlers) => listenPglite(client, channel, handlers),
     close: () => client.close(),
   };
 }
@@ -94,6 +98,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
         return false;
       }
     },
+    listen: (channel, handlers) => listenPostgres(url, channel, handlers),
     close: () => pool.end(),
   };
 }

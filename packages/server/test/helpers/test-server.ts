@@ -9,6 +9,8 @@ export interface TestServer {
   app: TidingsApp;
   config: Config;
   store: Store;
+  /** The real Postgres database of this server, when TEST_DATABASE_URL is set. */
+  databaseUrl: string | undefined;
   /** http://127.0.0.1:PORT */
   url: string;
   /** ws://127.0.0.1:PORT */
@@ -48,6 +50,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     app,
     config,
     store,
+    databaseUrl: database.url,
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
     async close() {

@@ -1,0 +1,34 @@
+import { lt } from 'drizzle-orm';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Database } from '../store/database';
+import { changeLog } from '../store/schema';
+
+/** How often old change-log entries are pruned; retention is in days, so hourly is plenty. */
+const PRUNE_INTERVAL_MS = 3_600_000;
+
+/** Deletes change-log entries older than `retentionMs`; returns how many went. */
+export async function pruneChangeLog(db: Database, retentionMs: number): Promise<number> {
+  const cutoff = new Date(Date.now() - retentionMs);
+  const deleted = await db
+    .delete(changeLog)
+    .where(lt(changeLog.createdAt, cutoff))
+    .returning({ seq: changeLog.seq });
+  return deleted.length;
+}
+
+/** Prunes now and then every hour until stopped. A failure is logged and retried next time. */
+export function schedulePruning(
+  db: Database,
+  retentionMs: number,
+  log: FastifyBaseLogger,
+): () => void {
+  const prune = () =>
+    pruneChangeLog(db, retentionMs).then(
+      (count) => count > 0 && log.info({ count }, 'pruned old change-log entries'),
+      (error: unknown) => log.warn({ err: error }, 'could not prune the change log'),
+    );
+  void prune();
+  const timer = setInterval(() => void prune(), PRUNE_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
