@@ -7,7 +7,7 @@ const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'u
 /** Rows of the form | `CODE` | 400 | meaning |. */
 function documentedCodes(): Map<string, number> {
   const rows = new Map<string, number>();
-  for (const match of doc.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)) {
+  for (const match of doc.matchAll(/^\|\s*`([A-Z_]+)`\s*\|\s*(\d{3})\s*\|/gm)) {
     rows.set(match[1]!, Number(match[2]));
   }
   return rows;

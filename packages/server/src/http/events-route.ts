@@ -5,7 +5,7 @@ import type { Principal } from '../auth/principal';
 import { AppError } from '../errors';
 import { OrderedDelivery } from '../sync/ordered-delivery';
 import { requestAccessToken } from './require-user';
-import { parseLastEventId, SSE_KEEPALIVE, sseEvent } from './sse-format';
+import { parseLastEventId, SSE_KEEPALIVE, SSE_RETRY, sseEvent } from './sse-format';
 
 interface EventsQuery {
   token?: string;

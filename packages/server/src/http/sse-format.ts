@@ -4,6 +4,12 @@ export function sseEvent(event: string, data: unknown, id?: number): string {
   return `${idLine}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
+/**
+ * Sent first on every stream: how long EventSource waits before reconnecting after a cut. One
+ * second keeps a blip short without hammering a server that is restarting.
+ */
+export const SSE_RETRY = 'retry: 1000\n\n';
+
 /** A comment line: ignored by EventSource, keeps proxies from closing an idle stream. */
 export const SSE_KEEPALIVE = ': keep-alive\n\n';
 
