@@ -105,6 +105,7 @@ async function streamEvents(
   });
   cleanups.push(() => delivery.close());
 
+  write(SSE_RETRY);
   if (resyncRequired)
     write(sseEvent('resync_required', { type: 'resync_required', seq: startSeq }));
 
