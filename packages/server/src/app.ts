@@ -1,5 +1,5 @@
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config/config';
 import { type AccessTokenService, createAccessTokenService } from './auth/access-token';
 import { registerErrorHandling } from './http/error-handler';
@@ -11,6 +11,7 @@ import type { Store } from './store/database';
 import { registerEventsRoute } from './http/events-route';
 import { type ChangeLogReader, createChangeLogReader } from './sync/change-log-reader';
 import { createMemoryHub, type SyncHub } from './sync/hub';
+import { createRedisHub } from './sync/redis-hub';
 import { ConcurrencyLimiter } from './sync/ordered-delivery';
 import { startOutsideChangeRelay } from './sync/outside-changes';
 import { schedulePruning } from './sync/change-log-retention';
@@ -44,18 +45,6 @@ export interface TidingsApp {
 
 export async function buildApp(options: AppOptions): Promise<TidingsApp> {
   const { config, store } = options;
-  const context: AppContext = {
-    config,
-    store,
-    hub: options.hub ?? createMemoryHub(),
-    accessTokens: createAccessTokenService(options.jwtSecret, config.accessTokenTtlMs),
-    sync: {
-      reader: createChangeLogReader(store.db),
-      limiter: new ConcurrencyLimiter(config.replayConcurrency),
-    },
-    liveStreams: new Set(),
-  };
-
   const http = Fastify({
     logger: loggerOptions(config),
     bodyLimit: config.bodyLimitBytes,
@@ -65,11 +54,24 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
   });
   http.removeContentTypeParser('text/plain');
 
+  const ownHub = options.hub ? null : await createHub(config, http.log);
+  const context: AppContext = {
+    config,
+    store,
+    hub: options.hub ?? (ownHub as SyncHub),
+    accessTokens: createAccessTokenService(options.jwtSecret, config.accessTokenTtlMs),
+    sync: {
+      reader: createChangeLogReader(store.db),
+      limiter: new ConcurrencyLimiter(config.replayConcurrency),
+    },
+    liveStreams: new Set(),
+  };
+
   await http.register(cookie);
   registerPrincipal(http);
   registerErrorHandling(http);
   registerSecurityHeaders(http);
-  registerHealthRoutes(http, store);
+  registerHealthRoutes(http, context);
   registerEventsRoute(http, context);
 
   await http.ready();
@@ -88,6 +90,12 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
       await http.close();
       stopPruning();
       await stopOutsideChangeRelay();
+      await ownHub?.close();
     },
   };
+}
+
+/** Redis when configured (several instances), otherwise the in-process hub. */
+async function createHub(config: Config, log: FastifyBaseLogger): Promise<SyncHub> {
+  return config.redisUrl ? createRedisHub(config.redisUrl, log) : createMemoryHub();
 }

@@ -23,6 +23,8 @@ export interface Config {
   readonly dataDir: string;
   /** A real Postgres; when absent, PGlite runs in-process under dataDir. */
   readonly databaseUrl: string | undefined;
+  /** Redis for the bus between instances; when absent, events stay in this process. */
+  readonly redisUrl: string | undefined;
   /** Absent only outside production; main.ts then generates one under dataDir. */
   readonly jwtSecret: string | undefined;
   readonly accessTokenTtlMs: number;
@@ -148,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     dataDir: readString(env, 'DATA_DIR', './data'),
     databaseUrl: readOptionalString(env, 'DATABASE_URL'),
+    redisUrl: readOptionalString(env, 'REDIS_URL'),
     jwtSecret: readJwtSecret(env, production),
     accessTokenTtlMs: readPositiveNumber(env, 'JWT_EXPIRATION_MINUTES', 15) * MINUTE_MS,
     refreshTokenTtlMs: readPositiveNumber(env, 'JWT_REFRESH_EXPIRATION_DAYS', 7) * DAY_MS,

@@ -111,6 +111,15 @@ async function streamEvents(
 
   cleanups.push(context.hub.subscribe(userId, (event) => delivery.push(event)));
   cleanups.push(
+    context.hub.onBusRecovered(() => {
+      // Other instances' events published during the outage never arrived: read them.
+      reader.latestSeq(userId).then(
+        (seq) => delivery.catchUp(seq),
+        () => undefined,
+      );
+    }),
+  );
+  cleanups.push(
     context.hub.onSessionRevoked((revokedUser, revokedSession) => {
       if (revokedUser === userId && revokedSession === sessionId) end('session_revoked');
     }),

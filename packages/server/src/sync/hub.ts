@@ -4,6 +4,8 @@ import type { SyncEvent } from '@tidings/protocol';
 export type EventListener = (event: SyncEvent, originId: string | undefined) => void;
 /** Told when a session (refresh family) is revoked, so its live connections can be closed. */
 export type SessionRevokedListener = (userId: string, sessionId: string) => void;
+/** Told when the bus between instances works again after an outage: events may have been missed. */
+export type BusRecoveredListener = () => void;
 
 /**
  * Carries committed changes to every live connection of a user. It knows nothing of sockets:
@@ -15,6 +17,14 @@ export interface SyncHub {
   subscribe(userId: string, listener: EventListener): () => void;
   revokeSession(userId: string, sessionId: string): void;
   onSessionRevoked(listener: SessionRevokedListener): () => void;
+  /**
+   * While the bus was down, other instances' events did not arrive: each live connection should
+   * catch up from the change log when this fires. Never fires for the single-process hub.
+   */
+  onBusRecovered(listener: BusRecoveredListener): () => void;
+  /** `degraded` while the bus between instances is unreachable (local delivery still works). */
+  status(): 'ok' | 'degraded';
+  close(): Promise<void>;
 }
 
 /** The single-process hub of the embedded default. */
@@ -49,5 +59,8 @@ export function createMemoryHub(): SyncHub {
       revokedListeners.add(listener);
       return () => revokedListeners.delete(listener);
     },
+    onBusRecovered: () => () => undefined,
+    status: () => 'ok',
+    close: async () => undefined,
   };
 }

@@ -33,17 +33,23 @@ async function freePort(): Promise<number> {
  * Starts a real server on a free loopback port with its own fresh database. `env` overrides the
  * environment exactly as a deployment would set it, so tests exercise the real config path.
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  shared?: { store: Store; jwtSecret: string },
+): Promise<TestServer> {
   const port = await freePort();
-  const database = await createTestDatabase();
+  // A second instance on the same database shares the first one's store and signing secret.
+  const database = shared
+    ? { url: undefined, drop: async () => undefined }
+    : await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: String(port),
     HOST: '127.0.0.1',
-    JWT_SECRET: randomBytes(32).toString('base64url'),
+    JWT_SECRET: shared?.jwtSecret ?? randomBytes(32).toString('base64url'),
     ...env,
   });
-  const store = await openStore({ databaseUrl: database.url });
+  const store = shared?.store ?? (await openStore({ databaseUrl: database.url }));
   const app = await buildApp({ config, store, jwtSecret: config.jwtSecret as string });
   await app.http.listen({ port, host: '127.0.0.1' });
   return {
@@ -55,7 +61,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     wsUrl: `ws://127.0.0.1:${port}`,
     async close() {
       await app.close();
-      await store.close();
+      if (!shared) await store.close();
       await database.drop();
     },
   };
