@@ -1,0 +1,31 @@
+/** Reconnect delays: exponential growth, capped, with full jitter. */
+export interface BackoffOptions {
+  /** Base delay of the first retry, in ms. Default 500. */
+  minDelayMs: number;
+  /** Largest delay ever returned, in ms. Default 20,000. */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({
+  minDelayMs: 500,
+  // 20 s: long enough that a server restart's reconnect wave spreads out, short enough that a
+  // user who comes back to the tab is not left waiting.
+  maxDelayMs: 20_000,
+});
+
+/**
+ * The delay before retry number `attempt` (0 for the first retry): a uniformly random value in
+ * [0, min(maxDelayMs, minDelayMs * 2^attempt)). Full jitter spreads thousands of clients that lost
+ * the same server over the whole window instead of letting them return in synchronized waves.
+ * Pure: `random` is injectable so tests can pin it.
+ */
+export function backoff(
+  attempt: number,
+  options: BackoffOptions = DEFAULT_BACKOFF,
+  random: () => number = Math.random,
+): number {
+  const safeAttempt = Math.max(0, Math.floor(attempt));
+  // 2^31 already exceeds any sane cap; clamping the exponent keeps the arithmetic finite.
+  const ceiling = Math.min(options.maxDelayMs, options.minDelayMs * 2 ** Math.min(safeAttempt, 31));
+  return Math.floor(random() * ceiling);
+}

@@ -1,0 +1,364 @@
+import type { SyncEvent } from '@tidings/protocol';
+import { backoff, type BackoffOptions, DEFAULT_BACKOFF } from '../backoff';
+import type { ClientCore } from '../client';
+import { Emitter } from '../emitter';
+import { clientError, endsSession, TidingsError } from '../errors';
+import { ConnectionState, DisconnectReason, type StateChange } from './connection-state';
+import { type OnlineSignal, platformOnlineSignal } from './online-signal';
+import type {
+  ServerMessage,
+  Transport,
+  TransportClose,
+  TransportFactory,
+  TransportKind,
+  TransportSignal,
+} from './transport';
+
+export interface RealtimeEvents {
+  /** Every state change, with the old and the new state and why. */
+  state: StateChange;
+  /** A change event, in seq order, each exactly once. */
+  event: SyncEvent;
+  /** Connected and caught up to `seq`. */
+  ready: { seq: number; transport: TransportKind };
+  /** The server could not replay from our seq: reload everything through REST. */
+  resync: { seq: number };
+  /** Server messages other than change events (acknowledgements, errors). */
+  message: ServerMessage;
+  error: TidingsError;
+  /** The session is over (logout elsewhere, revoked): sign in again. */
+  sessionEnded: TidingsError;
+}
+
+export interface RealtimeOptions {
+  /** `auto` (default): WebSocket, falling back to SSE when WebSocket keeps failing. */
+  transport?: 'auto' | 'websocket' | 'sse';
+  /** Reconnect delays. Default 500 ms doubling up to 20 s, full jitter. */
+  backoff?: BackoffOptions;
+  /** Refresh the access token this long before it expires (ms). Default 60,000; at most a third of its lifetime. */
+  refreshBeforeExpiryMs?: number;
+  /** An attempt that is not caught up within this time is abandoned (ms). Default 15,000. */
+  connectTimeoutMs?: number;
+  /** WebSocket attempts in a row that fail before being ready, then SSE. Default 2. */
+  webSocketFailuresBeforeFallback?: number;
+  /** Default: the browser's navigator.onLine and online/offline events; always online in Node. */
+  onlineSignal?: OnlineSignal;
+  /** Resume from this seq on the first connect (an app that persisted its last seq). */
+  since?: number | null;
+}
+
+export interface TransportFactories {
+  websocket: TransportFactory | null;
+  sse: TransportFactory;
+}
+
+const DEFAULT_REFRESH_BEFORE_EXPIRY_MS = 60_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+/** A token handed to a new connection must outlive its handshake. */
+const MIN_TOKEN_VALIDITY_MS = 1_000;
+
+/**
+ * The live connection: one explicit state machine (ConnectionState) with one `setState`, one
+ * teardown path, reconnects with capped full-jitter backoff (reset once connected, paused while
+ * offline), in-band token refresh before expiry, resume from the last applied seq, and a fallback
+ * from WebSocket to SSE.
+ */
+export class RealtimeClient extends Emitter<RealtimeEvents> {
+  private current: ConnectionState = ConnectionState.Closed;
+  private transport: Transport | null = null;
+  private transportKind: TransportKind | null = null;
+  /** Bumped on every teardown: callbacks of an older attempt see a stale number and stop. */
+  private generation = 0;
+  private attempt = 0;
+  private webSocketFailures = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private connectTimer: ReturnType<typeof setTimeout> | null = null;
+  private expiryTimer: ReturnType<typeof setTimeout> | null = null;
+  private stopWatching: (() => void)[] = [];
+  private seq: number | null;
+  private syncedAt: number | null = null;
+  private readonly online: OnlineSignal;
+
+  constructor(
+    private readonly core: ClientCore,
+    private readonly factories: TransportFactories,
+    private readonly options: RealtimeOptions = {},
+  ) {
+    super();
+    this.online = options.onlineSignal ?? platformOnlineSignal();
+    this.seq = options.since ?? null;
+  }
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  /** The seq of the last change applied; the next connection resumes after it. */
+  get lastSeq(): number | null {
+    return this.seq;
+  }
+
+  /** Local time (epoch ms) of the last event or catch-up. */
+  get lastSyncAt(): number | null {
+    return this.syncedAt;
+  }
+
+  /** The transport of the current connection, if any. */
+  get transportInUse(): TransportKind | null {
+    return this.transport ? this.transportKind : null;
+  }
+
+  /** Starts connecting; a no-op unless closed. */
+  connect(): void {
+    if (this.current !== ConnectionState.Closed) return;
+    this.stopWatching = [
+      this.online.subscribe((online) => this.onNetworkChange(online)),
+      this.core.session.onChange((state) => {
+        if (state.status === 'signed-out') this.endSession(clientError('SIGNED_OUT'));
+      }),
+    ];
+    this.attempt = 0;
+    this.setState(ConnectionState.Connecting);
+    void this.open();
+  }
+
+  /** Closes the connection and stops reconnecting. */
+  disconnect(): void {
+    this.teardown(ConnectionState.Closed, DisconnectReason.Requested);
+  }
+
+  /** Sends a message over the WebSocket; false when not connected over one. */
+  send(message: object): boolean {
+    return this.current === ConnectionState.Connected && (this.transport?.send(message) ?? false);
+  }
+
+  private setState(next: ConnectionState, reason?: DisconnectReason): void {
+    if (next === this.current) return;
+    const change: StateChange = { oldState: this.current, newState: next, reason };
+    this.current = next;
+    this.emit('state', change);
+  }
+
+  /** The one path out of a connection: timers, transport, pending callbacks, then the state. */
+  private teardown(next: ConnectionState, reason: DisconnectReason): void {
+    this.generation += 1;
+    this.clearTimers();
+    this.transport?.close();
+    this.transport = null;
+    if (next === ConnectionState.Closed) {
+      for (const stop of this.stopWatching) stop();
+      this.stopWatching = [];
+    }
+    this.setState(next, reason);
+  }
+
+  private clearTimers(): void {
+    for (const timer of [this.reconnectTimer, this.connectTimer, this.expiryTimer]) {
+      if (timer) clearTimeout(timer);
+    }
+    this.reconnectTimer = this.connectTimer = this.expiryTimer = null;
+  }
+
+  private async open(): Promise<void> {
+    const generation = this.generation;
+    if (!this.online.isOnline()) {
+      this.setState(ConnectionState.Offline, DisconnectReason.NetworkOffline);
+      return;
+    }
+    let accessToken: string;
+    try {
+      accessToken = await this.core.session.freshAccessToken(MIN_TOKEN_VALIDITY_MS);
+    } catch (error) {
+      if (generation !== this.generation) return;
+      if (endsSession(error)) this.endSession(error as TidingsError);
+      else this.scheduleReconnect(DisconnectReason.TransportClosed);
+      return;
+    }
+    if (generation !== this.generation) return;
+    const kind = this.pickTransport();
+    this.transportKind = kind;
+    const factory = kind === 'websocket' ? this.factories.websocket : this.factories.sse;
+    if (!factory) return;
+    this.transport = factory(
+      { baseUrl: this.core.baseUrl, accessToken, since: this.seq },
+      {
+        signal: (signal) => {
+          if (generation === this.generation) this.onSignal(signal);
+        },
+        closed: (info) => {
+          if (generation === this.generation) this.onTransportClosed(info);
+        },
+      },
+    );
+    this.connectTimer = setTimeout(
+      () => this.abandonAttempt(generation),
+      this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    );
+  }
+
+  private abandonAttempt(generation: number): void {
+    if (generation !== this.generation || this.current === ConnectionState.Connected) return;
+    this.onTransportClosed({ end: 'timeout', wasReady: false });
+  }
+
+  private pickTransport(): TransportKind {
+    const wanted = this.options.transport ?? 'auto';
+    if (wanted === 'sse' || !this.factories.websocket) return 'sse';
+    if (wanted === 'websocket') return 'websocket';
+    const limit = this.options.webSocketFailuresBeforeFallback ?? 2;
+    return this.webSocketFailures >= limit ? 'sse' : 'websocket';
+  }
+
+  private onSignal(signal: TransportSignal): void {
+    switch (signal.kind) {
+      case 'ready':
+        this.onReady(signal.seq);
+        return;
+      case 'event':
+        this.onEvent(signal.event);
+        return;
+      case 'resync-required':
+        this.seq = signal.seq;
+        this.emit('resync', { seq: signal.seq });
+        return;
+      case 'auth-expiring':
+        void this.refreshInBand();
+        return;
+      case 'message':
+        this.emit('message', signal.message);
+        return;
+      case 'error':
+        this.emit('error', signal.error);
+        return;
+    }
+  }
+
+  private onReady(seq: number): void {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+    this.attempt = 0;
+    if (this.transportKind === 'websocket') this.webSocketFailures = 0;
+    if (this.seq === null || seq > this.seq) this.seq = seq;
+    this.syncedAt = Date.now();
+    this.scheduleTokenRefresh();
+    this.setState(ConnectionState.Connected);
+    this.emit('ready', { seq, transport: this.transportKind ?? 'websocket' });
+  }
+
+  /** Applies each seq once: replays that overlap live events (or a second stream) are dropped. */
+  private onEvent(event: SyncEvent): void {
+    if (this.seq !== null && event.seq <= this.seq) return;
+    this.seq = event.seq;
+    this.syncedAt = Date.now();
+    this.emit('event', event);
+  }
+
+  private onTransportClosed(info: TransportClose): void {
+    const wasWebSocket = this.transportKind === 'websocket';
+    this.transport = null;
+    this.clearTimers();
+    if (wasWebSocket && !info.wasReady) this.webSocketFailures += 1;
+    switch (info.end) {
+      case 'session-revoked':
+        this.endSession(info.error ?? new TidingsError('SESSION_REVOKED', 'Session revoked.', 401));
+        return;
+      case 'auth-failed':
+        if (info.error && endsSession(info.error)) {
+          void this.core.session.end();
+          this.endSession(info.error);
+          return;
+        }
+        this.scheduleReconnect(DisconnectReason.TransportClosed);
+        return;
+      case 'token-expired':
+        // The first retry is immediate (open() refreshes first); repeated ones back off.
+        this.scheduleReconnect(DisconnectReason.TokenExpired, this.attempt === 0);
+        return;
+      case 'server-restart':
+        this.scheduleReconnect(DisconnectReason.ServerRestart);
+        return;
+      case 'timeout':
+        this.scheduleReconnect(DisconnectReason.ConnectTimeout);
+        return;
+      default:
+        this.scheduleReconnect(DisconnectReason.TransportClosed);
+    }
+  }
+
+  private scheduleReconnect(reason: DisconnectReason, immediate = false): void {
+    if (this.current === ConnectionState.Closed) return;
+    this.generation += 1;
+    this.clearTimers();
+    this.transport?.close();
+    this.transport = null;
+    if (!this.online.isOnline()) {
+      this.setState(ConnectionState.Offline, DisconnectReason.NetworkOffline);
+      return;
+    }
+    const delay = backoff(this.attempt, this.options.backoff ?? DEFAULT_BACKOFF);
+    this.attempt += 1;
+    this.setState(ConnectionState.Reconnecting, reason);
+    this.reconnectTimer = setTimeout(() => void this.open(), immediate ? 0 : delay);
+  }
+
+  private onNetworkChange(online: boolean): void {
+    if (this.current === ConnectionState.Closed) return;
+    if (!online) {
+      // Do not wait for a dead socket to time out: show Offline now and queue edits.
+      this.teardown(ConnectionState.Offline, DisconnectReason.NetworkOffline);
+      return;
+    }
+    if (this.current === ConnectionState.Offline || this.current === ConnectionState.Reconnecting) {
+      // Back online: try at once, with a fresh backoff schedule.
+      this.attempt = 0;
+      this.scheduleReconnect(DisconnectReason.TransportClosed, true);
+    }
+  }
+
+  private endSession(error: TidingsError): void {
+    if (this.current === ConnectionState.Closed) return;
+    this.teardown(ConnectionState.Closed, DisconnectReason.SessionEnded);
+    this.emit('sessionEnded', error);
+  }
+
+  /** Refreshes shortly before expiry (a third of the lifetime at most) and re-authenticates. */
+  private scheduleTokenRefresh(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    const { expiresAt, tokenLifetimeMs } = this.core.session;
+    if (expiresAt === null) return;
+    const before = Math.min(
+      this.options.refreshBeforeExpiryMs ?? DEFAULT_REFRESH_BEFORE_EXPIRY_MS,
+      tokenLifetimeMs === null ? Infinity : tokenLifetimeMs / 3,
+    );
+    const generation = this.generation;
+    this.expiryTimer = setTimeout(
+      () => {
+        if (generation === this.generation) void this.refreshInBand();
+      },
+      Math.max(0, expiresAt - before - Date.now()),
+    );
+  }
+
+  private refreshing = false;
+
+  private async refreshInBand(): Promise<void> {
+    if (this.refreshing || !this.transport) return;
+    this.refreshing = true;
+    const generation = this.generation;
+    try {
+      // Another caller (a REST retry) may already have refreshed: then that token is used.
+      const lifetime = this.core.session.tokenLifetimeMs;
+      const want = Math.min(DEFAULT_REFRESH_BEFORE_EXPIRY_MS, lifetime === null ? 0 : lifetime / 2);
+      const token = await this.core.session.freshAccessToken(Math.max(MIN_TOKEN_VALIDITY_MS, want));
+      if (generation !== this.generation) return;
+      this.transport?.reauthenticate(token);
+      this.scheduleTokenRefresh();
+    } catch (error) {
+      if (generation !== this.generation) return;
+      if (endsSession(error)) this.endSession(error as TidingsError);
+      // A network failure: the server will end the connection at expiry and we reconnect then.
+    } finally {
+      this.refreshing = false;
+    }
+  }
+}
