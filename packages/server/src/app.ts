@@ -9,6 +9,7 @@ import { registerSecurityHeaders } from './http/security-headers';
 import { loggerOptions } from './logger';
 import type { Store } from './store/database';
 import { registerEventsRoute } from './http/events-route';
+import { registerWebApp } from './http/web-app-route';
 import { type ChangeLogReader, createChangeLogReader } from './sync/change-log-reader';
 import { createMemoryHub, type SyncHub } from './sync/hub';
 import { createRedisHub } from './sync/redis-hub';
@@ -73,6 +74,7 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
   registerSecurityHeaders(http);
   registerHealthRoutes(http, context);
   registerEventsRoute(http, context);
+  await registerWebApp(http);
 
   await http.ready();
   const stopOutsideChangeRelay = await startOutsideChangeRelay({
