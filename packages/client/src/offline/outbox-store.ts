@@ -1,0 +1,36 @@
+import type { NoteChanges } from '@tidings/protocol';
+
+/** One queued change to a note, waiting to reach the server. */
+export interface OutboxEntry {
+  /** Unique per change; the server and the replay use it so a change is applied once. */
+  clientMsgId: string;
+  /** Local insertion order: entries are replayed in it. */
+  order: number;
+  noteId: string;
+  changes: NoteChanges;
+  /** The note version these changes were made on; a newer server version is a conflict. */
+  baseVersion: number;
+  queuedAt: number;
+}
+
+/** Where queued changes survive a reload: IndexedDB in browsers, memory elsewhere. */
+export interface OutboxStore {
+  load(): Promise<OutboxEntry[]>;
+  put(entry: OutboxEntry): Promise<void>;
+  remove(clientMsgId: string): Promise<void>;
+  clear(): Promise<void>;
+}
+
+export function memoryOutboxStore(): OutboxStore {
+  const entries = new Map<string, OutboxEntry>();
+  return {
+    load: async () => [...entries.values()].sort((a, b) => a.order - b.order),
+    put: async (entry) => {
+      entries.set(entry.clientMsgId, structuredClone(entry));
+    },
+    remove: async (clientMsgId) => {
+      entries.delete(clientMsgId);
+    },
+    clear: async () => entries.clear(),
+  };
+}

@@ -1,0 +1,188 @@
+import type { Note, NoteChanges } from '@tidings/protocol';
+import { Emitter } from '../emitter';
+import { isTidingsError, type TidingsError } from '../errors';
+import type { OutboxEntry, OutboxStore } from './outbox-store';
+
+/** What the server did with one queued change. */
+export type SendOutcome =
+  | { status: 'applied'; note: Note }
+  /** The note moved on since `baseVersion`: the server's current note. */
+  | { status: 'conflict'; serverNote: Note };
+
+/** Sends one entry; throws a TidingsError when the server refused it or could not be reached. */
+export type OutboxSender = (entry: OutboxEntry) => Promise<SendOutcome>;
+
+export interface Conflict {
+  noteId: string;
+  /** The changes made here, all queued edits of the note merged. */
+  local: NoteChanges;
+  baseVersion: number;
+  /** The server's version of the note, with the change made elsewhere. */
+  server: Note;
+}
+
+export interface OutboxEvents {
+  applied: { entry: OutboxEntry; note: Note };
+  conflict: Conflict;
+  /** A change the server refused for good (the note was deleted, the change is invalid). */
+  failed: { entry: OutboxEntry; error: TidingsError };
+  /** Changes are waiting: the count after every enqueue and send. */
+  pending: number;
+}
+
+/** Failures worth another try later: the change stays queued, in order. */
+const RETRYABLE = new Set([
+  'NETWORK_ERROR',
+  'SHUTTING_DOWN',
+  'DB_UNAVAILABLE',
+  'RATE_LIMITED',
+  'INTERNAL_ERROR',
+  'UNEXPECTED_RESPONSE',
+  'SIGNED_OUT',
+  'SESSION_REVOKED',
+  'REFRESH_INVALID',
+  'REFRESH_REUSED',
+  'UNAUTHENTICATED',
+  'TOKEN_EXPIRED',
+  'TOKEN_INVALID',
+]);
+
+/**
+ * Edits of notes, queued and sent one at a time in order. Offline (or while a send is in flight)
+ * edits of the same note merge into one entry; each entry carries a `clientMsgId` and the version
+ * it was made on, so a replay is applied once and a change made elsewhere in the meantime comes
+ * back as a conflict with both versions, never silently overwritten.
+ */
+export class Outbox extends Emitter<OutboxEvents> {
+  private entries: OutboxEntry[] = [];
+  private inFlight: string | null = null;
+  private flushing: Promise<void> | null = null;
+  private readonly loaded: Promise<void>;
+
+  constructor(
+    private readonly store: OutboxStore,
+    private readonly sender: OutboxSender,
+    private readonly newId: () => string = () => globalThis.crypto.randomUUID(),
+  ) {
+    super();
+    this.loaded = store.load().then(
+      (entries) => {
+        this.entries = [...entries, ...this.entries];
+      },
+      () => undefined,
+    );
+  }
+
+  /** The queued entries, oldest first. */
+  async pending(): Promise<OutboxEntry[]> {
+    await this.loaded;
+    return this.entries.map((entry) => ({ ...entry, changes: { ...entry.changes } }));
+  }
+
+  /** Queues a change of a note made on `baseVersion`; persisted before this resolves. */
+  async enqueue(noteId: string, changes: NoteChanges, baseVersion: number): Promise<void> {
+    await this.loaded;
+    const waiting = this.entries.findLast(
+      (entry) => entry.noteId === noteId && entry.clientMsgId !== this.inFlight,
+    );
+    if (waiting) {
+      waiting.changes = { ...waiting.changes, ...changes };
+      await this.store.put(waiting);
+    } else {
+      const entry: OutboxEntry = {
+        clientMsgId: this.newId(),
+        order: (this.entries.at(-1)?.order ?? 0) + 1,
+        noteId,
+        changes: { ...changes },
+        baseVersion,
+        queuedAt: Date.now(),
+      };
+      this.entries.push(entry);
+      await this.store.put(entry);
+    }
+    this.emit('pending', this.entries.length);
+  }
+
+  /**
+   * Sends everything queued, in order; concurrent calls share one run. Stops at the first
+   * failure worth retrying (offline, server restarting), leaving it and the rest queued.
+   */
+  flush(): Promise<void> {
+    this.flushing ??= this.drain().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  /** Forgets every queued change (sign-out). */
+  async clear(): Promise<void> {
+    await this.loaded;
+    this.entries = [];
+    await this.store.clear();
+    this.emit('pending', 0);
+  }
+
+  private async drain(): Promise<void> {
+    await this.loaded;
+    let entry: OutboxEntry | undefined;
+    while ((entry = this.entries[0])) {
+      this.inFlight = entry.clientMsgId;
+      let outcome: SendOutcome;
+      try {
+        outcome = await this.sender(entry);
+      } catch (error) {
+        this.inFlight = null;
+        if (!isTidingsError(error) || RETRYABLE.has(error.code)) return;
+        await this.drop(entry);
+        this.emit('failed', { entry, error });
+        continue;
+      }
+      this.inFlight = null;
+      if (outcome.status === 'conflict' && !alreadyApplied(entry.changes, outcome.serverNote)) {
+        this.emit('conflict', await this.takeConflict(entry, outcome.serverNote));
+        continue;
+      }
+      const note = outcome.status === 'applied' ? outcome.note : outcome.serverNote;
+      await this.drop(entry);
+      await this.rebase(entry.noteId, note.version);
+      this.emit('applied', { entry, note });
+    }
+  }
+
+  /** The conflicting entry and every later edit of the same note become one conflict. */
+  private async takeConflict(entry: OutboxEntry, server: Note): Promise<Conflict> {
+    const sameNote = this.entries.filter((queued) => queued.noteId === entry.noteId);
+    let local: NoteChanges = {};
+    for (const queued of sameNote) {
+      local = { ...local, ...queued.changes };
+      await this.drop(queued);
+    }
+    return { noteId: entry.noteId, local, baseVersion: entry.baseVersion, server };
+  }
+
+  /** Later edits of a note build on the version our own change just produced. */
+  private async rebase(noteId: string, version: number): Promise<void> {
+    for (const queued of this.entries) {
+      if (queued.noteId !== noteId) continue;
+      queued.baseVersion = version;
+      await this.store.put(queued);
+    }
+  }
+
+  private async drop(entry: OutboxEntry): Promise<void> {
+    this.entries = this.entries.filter((queued) => queued.clientMsgId !== entry.clientMsgId);
+    await this.store.remove(entry.clientMsgId);
+    this.emit('pending', this.entries.length);
+  }
+}
+
+/**
+ * A resend of a change whose first answer was lost reads as a conflict with our own result: the
+ * server's note already holds every field we sent. That is success, not a conflict.
+ */
+function alreadyApplied(changes: NoteChanges, server: Note): boolean {
+  return Object.entries(changes).every(([field, value]) => {
+    const current = server[field as keyof Note];
+    return JSON.stringify(current) === JSON.stringify(value);
+  });
+}
