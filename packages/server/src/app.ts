@@ -16,6 +16,7 @@ import { createRedisHub } from './sync/redis-hub';
 import { ConcurrencyLimiter } from './sync/ordered-delivery';
 import { startOutsideChangeRelay } from './sync/outside-changes';
 import { schedulePruning } from './sync/change-log-retention';
+import { createLimits, type Limits } from './limits/limits';
 
 export interface AppOptions {
   config: Config;
@@ -35,6 +36,8 @@ export interface AppContext {
   sync: { reader: ChangeLogReader; limiter: ConcurrencyLimiter };
   /** Ends every open SSE stream (on shutdown); each stream adds and removes itself. */
   liveStreams: Set<() => void>;
+  /** Rate, nonce and connection limits; cluster-wide in Redis when REDIS_URL is set. */
+  limits: Limits;
 }
 
 export interface TidingsApp {
@@ -66,6 +69,7 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
       limiter: new ConcurrencyLimiter(config.replayConcurrency),
     },
     liveStreams: new Set(),
+    limits: createLimits(config, http.log),
   };
 
   await http.register(cookie);
@@ -93,6 +97,7 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
       stopPruning();
       await stopOutsideChangeRelay();
       await ownHub?.close();
+      await context.limits.close();
     },
   };
 }

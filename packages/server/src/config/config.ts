@@ -25,6 +25,8 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   /** Redis for the bus between instances; when absent, events stay in this process. */
   readonly redisUrl: string | undefined;
+  /** A Redis command not answered within this fails and the caller falls back (never hangs). */
+  readonly redisCommandTimeoutMs: number;
   /** Absent only outside production; main.ts then generates one under dataDir. */
   readonly jwtSecret: string | undefined;
   readonly accessTokenTtlMs: number;
@@ -70,6 +72,10 @@ export interface WebSocketConfig {
   readonly requireSignedMessages: boolean;
   readonly signatureMaxAgeMs: number;
   readonly maxNoncesPerConnection: number;
+  /** Nonces the in-process store keeps in all (Redis keeps its own, expiring by TTL). */
+  readonly nonceMemoryMaxEntries: number;
+  /** A connection slot in Redis lapses unless its instance renews it within this time. */
+  readonly connectionLeaseMs: number;
   /** How long before access-token expiry the server sends `auth_expiring`. */
   readonly expiryWarningMs: number;
 }
@@ -151,6 +157,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: readString(env, 'DATA_DIR', './data'),
     databaseUrl: readOptionalString(env, 'DATABASE_URL'),
     redisUrl: readOptionalString(env, 'REDIS_URL'),
+    redisCommandTimeoutMs: readPositiveNumber(env, 'REDIS_COMMAND_TIMEOUT_MS', 500),
     jwtSecret: readJwtSecret(env, production),
     accessTokenTtlMs: readPositiveNumber(env, 'JWT_EXPIRATION_MINUTES', 15) * MINUTE_MS,
     refreshTokenTtlMs: readPositiveNumber(env, 'JWT_REFRESH_EXPIRATION_DAYS', 7) * DAY_MS,
@@ -191,6 +198,11 @@ export function loadConfig(env: Env = process.env): Config {
       requireSignedMessages: readBoolean(env, 'WS_REQUIRE_SIGNED_MESSAGES', false),
       signatureMaxAgeMs: readPositiveNumber(env, 'WS_SIGNATURE_MAX_AGE_MS', 5 * MINUTE_MS),
       maxNoncesPerConnection: readInteger(env, 'WS_MAX_NONCES', 10_000, 1),
+      // 100 000 entries of about 150 bytes: some 15 MB at worst, far above what the rate limit lets
+      // the users of one instance produce within a signature window.
+      nonceMemoryMaxEntries: readInteger(env, 'WS_NONCE_MEMORY_MAX_ENTRIES', 100_000, 1),
+      // Three heartbeats: a killed instance's slots free themselves within 90 s by default.
+      connectionLeaseMs: readPositiveNumber(env, 'WS_CONNECTION_LEASE_MS', 90_000),
       expiryWarningMs: readNumber(env, 'WS_EXPIRY_WARNING_MS', MINUTE_MS),
     },
   };
