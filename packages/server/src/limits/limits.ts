@@ -3,6 +3,7 @@ import type { Config } from '../config/config';
 import { createMemoryConnectionSlots } from './memory-connection-slots';
 import { createMemoryNonceStore } from './memory-nonces';
 import { createMemorySlidingWindow } from './memory-window';
+import { createRedisLimits } from './redis-limits';
 
 export interface WindowCheck {
   allowed: boolean;
@@ -69,6 +70,15 @@ export function createMemoryLimits(config: Config, now: () => number = Date.now)
 
 /** Cluster-wide limits in Redis when REDIS_URL is set, otherwise this process's own. */
 export function createLimits(config: Config, log: FastifyBaseLogger): Limits {
-  void log;
-  return createMemoryLimits(config);
+  if (!config.redisUrl) return createMemoryLimits(config);
+  return createRedisLimits({
+    url: config.redisUrl,
+    keyPrefix: 'tidings:limits:',
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+    wsMessages: { max: config.ws.rateLimitMaxMessages, windowMs: config.ws.rateLimitWindowMs },
+    loginFailures: { max: config.loginMaxFailures, windowMs: config.loginFailureWindowMs },
+    nonceMemoryMaxEntries: config.ws.nonceMemoryMaxEntries,
+    connectionLeaseMs: config.ws.connectionLeaseMs,
+    log,
+  });
 }
