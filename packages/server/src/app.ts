@@ -9,6 +9,9 @@ import { registerSecurityHeaders } from './http/security-headers';
 import { loggerOptions } from './logger';
 import type { Store } from './store/database';
 import { registerEventsRoute } from './http/events-route';
+import { registerDataRoutes } from './http/data-routes';
+import { createDataServices } from './domain/data-services';
+import type { DataServices } from './domain/services';
 import { registerWebApp } from './http/web-app-route';
 import { type ChangeLogReader, createChangeLogReader } from './sync/change-log-reader';
 import { createMemoryHub, type SyncHub } from './sync/hub';
@@ -31,6 +34,8 @@ export interface AppContext {
   config: Config;
   store: Store;
   hub: SyncHub;
+  /** Notes, folders and tags: the one way to read and change them (REST and gateway). */
+  data: DataServices;
   accessTokens: AccessTokenService;
   /** Reading the change log, with a bound on concurrent catch-ups. */
   sync: { reader: ChangeLogReader; limiter: ConcurrencyLimiter };
@@ -59,10 +64,16 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
   http.removeContentTypeParser('text/plain');
 
   const ownHub = options.hub ? null : await createHub(config, http.log);
+  const hub = options.hub ?? (ownHub as SyncHub);
   const context: AppContext = {
     config,
     store,
-    hub: options.hub ?? (ownHub as SyncHub),
+    hub,
+    data: createDataServices({
+      db: store.db,
+      hub,
+      versionSnapshotIntervalMs: config.versionSnapshotIntervalMs,
+    }),
     accessTokens: createAccessTokenService(options.jwtSecret, config.accessTokenTtlMs),
     sync: {
       reader: createChangeLogReader(store.db),
@@ -78,6 +89,7 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
   registerSecurityHeaders(http);
   registerHealthRoutes(http, context);
   registerEventsRoute(http, context);
+  registerDataRoutes(http, context);
   await registerWebApp(http);
 
   await http.ready();

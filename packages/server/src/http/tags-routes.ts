@@ -1,0 +1,33 @@
+import { tagChangesSchema, tagCreateSchema } from '@tidings/protocol';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../app';
+import { idParams } from './query-params';
+import { principalOf, requireUser } from './require-user';
+import { parseWith } from './validate';
+
+export function registerTagsRoutes(app: FastifyInstance, context: AppContext): void {
+  const tags = context.data.tags;
+  const authed = { preHandler: requireUser(context) };
+
+  app.get('/api/tags', authed, async (request) => ({
+    tags: await tags.list(principalOf(request).userId),
+  }));
+
+  app.post('/api/tags', authed, async (request, reply) => {
+    const input = parseWith(tagCreateSchema, request.body);
+    const tag = await tags.create({ userId: principalOf(request).userId }, input);
+    return reply.code(201).send({ tag });
+  });
+
+  app.patch('/api/tags/:id', authed, async (request) => {
+    const { id } = parseWith(idParams, request.params);
+    const changes = parseWith(tagChangesSchema, request.body);
+    return { tag: await tags.update({ userId: principalOf(request).userId }, id, changes) };
+  });
+
+  app.delete('/api/tags/:id', authed, async (request, reply) => {
+    const { id } = parseWith(idParams, request.params);
+    await tags.remove({ userId: principalOf(request).userId }, id);
+    return reply.code(204).send();
+  });
+}
