@@ -1,6 +1,6 @@
 import type { Note, NoteVersion } from '@tidings/protocol';
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeLog } from '../src/store/schema';
 import { type Api, apiFor, type ErrorBody } from './helpers/api-client';
@@ -49,6 +49,20 @@ describe('notes REST API', () => {
     expect(starred.body.notes.map((n) => n.id)).toContain(note.id);
     const byTag = await api<{ notes: Note[] }>('GET', '/api/notes?tag=WORK');
     expect(byTag.body.notes.map((n) => n.id)).toEqual([note.id]);
+  });
+
+  it('renders a note exactly as the outside-writer trigger does', async () => {
+    const { body } = await api<NoteBody>('POST', '/api/notes', {
+      title: 'Same shape',
+      content: 'x',
+      tags: ['b', 'B2', 'a'],
+      encryptedTitle: 'ciphertext',
+    });
+    const result = await server.store.db.execute(
+      sql`select tidings_note_json(n) as json from notes n where n.id = ${body.note.id}`,
+    );
+    const rows = (result as unknown as { rows: { json: unknown }[] }).rows;
+    expect(rows[0]?.json).toEqual(body.note);
   });
 
   it('does not write or log a change that changes nothing', async () => {
