@@ -9,6 +9,9 @@ import { registerSecurityHeaders } from './http/security-headers';
 import { loggerOptions } from './logger';
 import type { Store } from './store/database';
 import { registerEventsRoute } from './http/events-route';
+import { registerAuthRoutes } from './http/auth-routes';
+import { registerCors } from './http/cors';
+import { registerCsrfProtection } from './http/csrf-protection';
 import { registerDataRoutes } from './http/data-routes';
 import { createDataServices } from './domain/data-services';
 import type { DataServices } from './domain/services';
@@ -87,8 +90,12 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
   registerPrincipal(http);
   registerErrorHandling(http);
   registerSecurityHeaders(http);
+  // Before any route: CORS answers preflights, then the origin and CSRF checks run.
+  await registerCors(http, config);
+  registerCsrfProtection(http, context, options.jwtSecret);
   registerHealthRoutes(http, context);
   registerEventsRoute(http, context);
+  registerAuthRoutes(http, context);
   registerDataRoutes(http, context);
   await registerWebApp(http);
 
