@@ -7,6 +7,7 @@ import {
   type LoginInput,
   type RegisterInput,
 } from './auth-types';
+import { withCrossTabLock } from './cross-tab-lock';
 import { clientError, endsSession, isTidingsError } from './errors';
 import type { HttpTransport } from './http-transport';
 import type { SessionStore, StoredSession } from './session-store';
@@ -147,17 +148,22 @@ export class AuthSession {
     if (this.http.mode === 'token' && !refreshToken) throw clientError('SIGNED_OUT');
     let response: AuthResponse;
     try {
-      response = await this.http.send<AuthResponse>({
-        method: 'POST',
-        path: '/api/auth/refresh',
-        body: refreshToken ? { refreshToken, tokenDelivery: 'body' } : {},
-      });
+      response = await this.postRefresh(
+        refreshToken ? { refreshToken, tokenDelivery: 'body' } : {},
+      );
     } catch (error) {
       if (endsSession(error)) await this.end();
       throw error;
     }
     const user = response.user ?? this.current?.user ?? (await this.fetchMe(response.accessToken));
     await this.accept(response, user);
+  }
+
+  /** In cookie mode the tabs of a browser share the refresh cookie: they refresh in turn. */
+  private postRefresh(body: object): Promise<AuthResponse> {
+    const send = () =>
+      this.http.send<AuthResponse>({ method: 'POST', path: '/api/auth/refresh', body });
+    return this.http.mode === 'cookie' ? withCrossTabLock('tidings-refresh', send) : send();
   }
 
   private async accept(response: AuthResponse, user: PublicUser): Promise<void> {
@@ -225,11 +231,7 @@ export class AuthSession {
       if (!isTidingsError(error, 'TOKEN_EXPIRED') && !isTidingsError(error, 'UNAUTHENTICATED')) {
         throw error;
       }
-      const response = await this.http.send<AuthResponse>({
-        method: 'POST',
-        path: '/api/auth/refresh',
-        body: {},
-      });
+      const response = await this.postRefresh({});
       this.tokenReceivedAt = Date.now();
       return {
         ...emptySession(),

@@ -40,6 +40,11 @@ export class HttpTransport {
     this.csrf = new CsrfTokenCache(() => this.fetchCsrf());
   }
 
+  /** The fetch in use, for transports that stream (SSE). */
+  get fetch(): FetchLike {
+    return this.fetchImpl;
+  }
+
   async send<T>(request: HttpRequest): Promise<T> {
     const needsCsrf = isStateChanging(request.method) && !request.bearer;
     if (!needsCsrf) return this.exchange<T>(request, null);

@@ -78,6 +78,8 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
   private seq: number | null;
   private syncedAt: number | null = null;
   private readonly online: OnlineSignal;
+  /** The server refused our token: the next attempt refreshes first, whatever the clock says. */
+  private refreshBeforeNextAttempt = false;
 
   constructor(
     private readonly core: ClientCore,
@@ -167,6 +169,10 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     }
     let accessToken: string;
     try {
+      if (this.refreshBeforeNextAttempt) {
+        this.refreshBeforeNextAttempt = false;
+        await this.core.session.refresh();
+      }
       accessToken = await this.core.session.freshAccessToken(MIN_TOKEN_VALIDITY_MS);
     } catch (error) {
       if (generation !== this.generation) return;
@@ -222,7 +228,8 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
         this.emit('resync', { seq: signal.seq });
         return;
       case 'auth-expiring':
-        void this.refreshInBand();
+        // The server's clock decides expiry: refresh now even if ours says there is time.
+        void this.refreshInBand(true);
         return;
       case 'message':
         this.emit('message', signal.message);
@@ -268,9 +275,12 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
           this.endSession(info.error);
           return;
         }
+        this.refreshBeforeNextAttempt = true;
         this.scheduleReconnect(DisconnectReason.TransportClosed);
         return;
       case 'token-expired':
+        // The server's clock is the one that counts: refresh even if ours says the token lives.
+        this.refreshBeforeNextAttempt = true;
         // The first retry is immediate (open() refreshes first); repeated ones back off.
         this.scheduleReconnect(DisconnectReason.TokenExpired, this.attempt === 0);
         return;
@@ -341,7 +351,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 
   private refreshing = false;
 
-  private async refreshInBand(): Promise<void> {
+  private async refreshInBand(force = false): Promise<void> {
     if (this.refreshing || !this.transport) return;
     this.refreshing = true;
     const generation = this.generation;
@@ -349,6 +359,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
       // Another caller (a REST retry) may already have refreshed: then that token is used.
       const lifetime = this.core.session.tokenLifetimeMs;
       const want = Math.min(DEFAULT_REFRESH_BEFORE_EXPIRY_MS, lifetime === null ? 0 : lifetime / 2);
+      if (force) await this.core.session.refresh();
       const token = await this.core.session.freshAccessToken(Math.max(MIN_TOKEN_VALIDITY_MS, want));
       if (generation !== this.generation) return;
       this.transport?.reauthenticate(token);
