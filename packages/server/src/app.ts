@@ -23,6 +23,8 @@ import { ConcurrencyLimiter } from './sync/ordered-delivery';
 import { startOutsideChangeRelay } from './sync/outside-changes';
 import { schedulePruning } from './sync/change-log-retention';
 import { createLimits, type Limits } from './limits/limits';
+import { createMetrics, type Metrics } from './observability/metrics';
+import { registerMetricsRoute } from './observability/metrics-route';
 
 export interface AppOptions {
   config: Config;
@@ -46,6 +48,8 @@ export interface AppContext {
   liveStreams: Set<() => void>;
   /** Rate, nonce and connection limits; cluster-wide in Redis when REDIS_URL is set. */
   limits: Limits;
+  /** This instance's Prometheus figures (GET /metrics); the gateway and SSE route update them. */
+  metrics: Metrics;
 }
 
 export interface TidingsApp {
@@ -84,6 +88,7 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
     },
     liveStreams: new Set(),
     limits: createLimits(config, http.log),
+    metrics: createMetrics(),
   };
 
   await http.register(cookie);
@@ -93,7 +98,12 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
   // Before any route: CORS answers preflights, then the origin and CSRF checks run.
   await registerCors(http, config);
   registerCsrfProtection(http, context, options.jwtSecret);
+  if (config.redisUrl) {
+    context.metrics.watchDependency('redis_bus', () => context.hub.status());
+    context.metrics.watchDependency('redis_limits', () => context.limits.status());
+  }
   registerHealthRoutes(http, context);
+  registerMetricsRoute(http, context);
   registerEventsRoute(http, context);
   registerAuthRoutes(http, context);
   registerDataRoutes(http, context);

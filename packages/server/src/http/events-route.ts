@@ -97,13 +97,22 @@ async function streamEvents(
     reader,
     limiter,
     startSeq,
-    deliver: (event) => write(sseEvent(event.type, event, event.seq)),
+    deliver: (event) => {
+      write(sseEvent(event.type, event, event.seq));
+      context.metrics.delivered('sse', event.timestamp);
+    },
     onError: (error) => {
       request.log.warn({ err: error }, 'event stream could not read the change log');
       end();
     },
   });
   cleanups.push(() => delivery.close());
+  context.metrics.sseStreamOpened();
+  context.metrics.userOnline(userId);
+  cleanups.push(() => {
+    context.metrics.sseStreamClosed();
+    context.metrics.userOffline(userId);
+  });
 
   write(SSE_RETRY);
   if (resyncRequired)

@@ -1,0 +1,148 @@
+import type { ErrorCode } from '@tidings/protocol';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type Transport = 'ws' | 'sse';
+type DependencyStatus = () => 'ok' | 'degraded';
+
+/**
+ * The figures of one app instance, in a registry of its own (tests start many apps in one
+ * process; the global default registry would mix them). The gateway and the SSE route update
+ * them through the small methods below, never through prom-client directly.
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  /** A WebSocket connection opened (`authenticated` false) or closed. */
+  wsConnectionOpened(): void;
+  wsConnectionClosed(wasAuthenticated: boolean): void;
+  /** An open WebSocket connection completed authentication. */
+  wsConnectionAuthenticated(): void;
+  /** A user's connection or stream is live / ended; counts each user once however many. */
+  userOnline(userId: string): void;
+  userOffline(userId: string): void;
+  sseStreamOpened(): void;
+  sseStreamClosed(): void;
+  messageIn(transport: Transport): void;
+  /** A message sent that is not a change event (replies, pongs, errors). */
+  messageOut(transport: Transport): void;
+  /** A message or request refused, labelled with its code from the error table. */
+  rejected(code: ErrorCode): void;
+  /**
+   * A change event sent (also counted as a message out); `committedAt` is its change-log
+   * timestamp in ms since the epoch. Catch-up replays count too, so a reconnect after a long
+   * absence shows up in the upper buckets.
+   */
+  delivered(transport: Transport, committedAt: number, now?: number): void;
+  /** Reports a dependency's status as tidings_dependency_degraded{dependency}. */
+  watchDependency(name: string, status: DependencyStatus): void;
+  /** The Prometheus text exposition of this app and of the process. */
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+// Process figures (memory, CPU, event loop) are the same for every app in a process: one registry.
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const wsConnections = new Gauge({
+    name: 'tidings_ws_connections',
+    help: 'Open WebSocket connections on this instance, authenticated or not.',
+    registers,
+  });
+  const wsAuthenticated = new Gauge({
+    name: 'tidings_ws_connections_authenticated',
+    help: 'Open WebSocket connections on this instance that completed authentication.',
+    registers,
+  });
+  const usersOnline = new Gauge({
+    name: 'tidings_authenticated_users',
+    help: 'Distinct users with at least one live WebSocket connection or SSE stream here.',
+    registers,
+  });
+  const sseStreams = new Gauge({
+    name: 'tidings_sse_streams',
+    help: 'Open Server-Sent Events streams on this instance.',
+    registers,
+  });
+  const messagesIn = new Counter({
+    name: 'tidings_messages_in_total',
+    help: 'Client messages received.',
+    labelNames: ['transport'] as const,
+    registers,
+  });
+  const messagesOut = new Counter({
+    name: 'tidings_messages_out_total',
+    help: 'Messages and events sent to clients.',
+    labelNames: ['transport'] as const,
+    registers,
+  });
+  const rejections = new Counter({
+    name: 'tidings_rejections_total',
+    help: 'Messages and requests refused, by error code.',
+    labelNames: ['code'] as const,
+    registers,
+  });
+  const latency = new Histogram({
+    name: 'tidings_delivery_latency_seconds',
+    help: 'Time from a change committing to its event being sent to a client.',
+    labelNames: ['transport'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers,
+  });
+  const dependencies = new Map<string, DependencyStatus>();
+  new Gauge({
+    name: 'tidings_dependency_degraded',
+    help: '1 while a dependency (the Redis bus, Redis limits) is unreachable, else 0.',
+    labelNames: ['dependency'] as const,
+    registers,
+    collect() {
+      for (const [name, status] of dependencies) {
+        this.set({ dependency: name }, status() === 'ok' ? 0 : 1);
+      }
+    },
+  });
+
+  const connectionsByUser = new Map<string, number>();
+
+  return {
+    registry,
+    wsConnectionOpened: () => wsConnections.inc(),
+    wsConnectionClosed(wasAuthenticated) {
+      wsConnections.dec();
+      if (wasAuthenticated) wsAuthenticated.dec();
+    },
+    wsConnectionAuthenticated: () => wsAuthenticated.inc(),
+    userOnline(userId) {
+      connectionsByUser.set(userId, (connectionsByUser.get(userId) ?? 0) + 1);
+      usersOnline.set(connectionsByUser.size);
+    },
+    userOffline(userId) {
+      const remaining = (connectionsByUser.get(userId) ?? 0) - 1;
+      if (remaining > 0) connectionsByUser.set(userId, remaining);
+      else connectionsByUser.delete(userId);
+      usersOnline.set(connectionsByUser.size);
+    },
+    sseStreamOpened: () => sseStreams.inc(),
+    sseStreamClosed: () => sseStreams.dec(),
+    messageIn: (transport) => messagesIn.inc({ transport }),
+    messageOut: (transport) => messagesOut.inc({ transport }),
+    rejected: (code) => rejections.inc({ code }),
+    delivered(transport, committedAt, now = Date.now()) {
+      messagesOut.inc({ transport });
+      latency.observe({ transport }, Math.max(0, now - committedAt) / 1_000);
+    },
+    watchDependency: (name, status) => void dependencies.set(name, status),
+    async render() {
+      const own = await registry.metrics();
+      const process = await processMetrics().metrics();
+      return { contentType: registry.contentType, body: `${own}\n${process}` };
+    },
+  };
+}
