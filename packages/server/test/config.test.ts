@@ -48,6 +48,10 @@ describe('configuration', () => {
     [{ CORS_ORIGINS: 'https://app.example.com/path' }, 'CORS_ORIGINS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+    [{ REDIS_COMMAND_TIMEOUT_MS: '0' }, 'REDIS_COMMAND_TIMEOUT_MS'],
+    [{ WS_CONNECTION_LEASE_MS: 'soon' }, 'WS_CONNECTION_LEASE_MS'],
+    [{ WS_NONCE_MEMORY_MAX_ENTRIES: '0' }, 'WS_NONCE_MEMORY_MAX_ENTRIES'],
+    [{ WS_NONCE_MEMORY_MAX_ENTRIES: '1.5' }, 'WS_NONCE_MEMORY_MAX_ENTRIES'],
   ])('rejects %o naming %s', (env, variable) => {
     const error = failure(env);
     expect(error.variable).toBe(variable);
@@ -64,6 +68,21 @@ describe('configuration', () => {
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: strongSecret }).jwtSecret).toBe(
       strongSecret,
     );
+  });
+
+  it('reads the limits settings, with documented defaults', () => {
+    const defaults = loadConfig({});
+    expect(defaults.redisCommandTimeoutMs).toBe(500);
+    expect(defaults.ws.connectionLeaseMs).toBe(90_000);
+    expect(defaults.ws.nonceMemoryMaxEntries).toBe(100_000);
+    const set = loadConfig({
+      REDIS_COMMAND_TIMEOUT_MS: '250',
+      WS_CONNECTION_LEASE_MS: '3000',
+      WS_NONCE_MEMORY_MAX_ENTRIES: '5000',
+    });
+    expect(set.redisCommandTimeoutMs).toBe(250);
+    expect(set.ws.connectionLeaseMs).toBe(3_000);
+    expect(set.ws.nonceMemoryMaxEntries).toBe(5_000);
   });
 
   it('always allows its own origin and marks cookies secure behind https', () => {
