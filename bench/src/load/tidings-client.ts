@@ -1,0 +1,91 @@
+import WebSocket from 'ws';
+import { type OpenConnection, withTimeout } from './bench-client';
+import { closeWebSocket } from './raw-ws-client';
+
+const OPEN_TIMEOUT_MS = 30_000;
+
+interface ServerMessage {
+  type?: string;
+  code?: string;
+  message?: string;
+  changes?: { content?: unknown };
+}
+
+/**
+ * Tidings over its real protocol (docs/protocol.md): open /ws, `auth` with the access token,
+ * `join_note` for the room's note; then `note_update` out and `note_sync` in. A frame that is a
+ * JSON array is a batch of messages, read one by one.
+ */
+export const openTidings: OpenConnection = async (baseUrl, spec, events) => {
+  if (!spec.token || !spec.noteId) throw new Error('a Tidings connection needs a token and note');
+  const noteId = spec.noteId;
+  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws`, {
+    perMessageDeflate: false,
+  });
+  let closing = false;
+  let handshake: ((message: ServerMessage) => void) | null = null;
+
+  const handle = (message: ServerMessage) => {
+    if (message.type === 'note_sync') {
+      const content = message.changes?.content;
+      if (typeof content === 'string') events.onBody(content);
+      return;
+    }
+    if (handshake) {
+      handshake(message);
+      return;
+    }
+    if (message.type === 'error' || message.type === 'auth_failed') {
+      events.onUnexpected(`${message.type} ${message.code ?? ''}: ${message.message ?? ''}`);
+    }
+  };
+  socket.on('message', (data) => {
+    const parsed = JSON.parse(data.toString()) as ServerMessage | ServerMessage[];
+    if (Array.isArray(parsed)) parsed.forEach(handle);
+    else handle(parsed);
+  });
+
+  const expect = (send: object | null, wanted: string) =>
+    new Promise<void>((resolve, reject) => {
+      handshake = (message) => {
+        if (message.type === wanted) {
+          handshake = null;
+          resolve();
+        } else if (message.type === 'error' || message.type === 'auth_failed') {
+          handshake = null;
+          reject(new Error(`${message.type} ${message.code ?? ''}: ${message.message ?? ''}`));
+        }
+      };
+      if (send) socket.send(JSON.stringify(send));
+    });
+
+  await withTimeout(
+    (async () => {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('open', () => resolve());
+        socket.once('error', reject);
+        socket.once('close', (code, reason) =>
+          reject(new Error(`closed ${code} ${reason.toString()} during handshake`)),
+        );
+      });
+      await expect({ type: 'auth', token: spec.token }, 'auth_success');
+      await expect({ type: 'join_note', noteId }, 'note_joined');
+    })(),
+    OPEN_TIMEOUT_MS,
+    'Tidings auth and join',
+  );
+  socket.removeAllListeners('close');
+  socket.removeAllListeners('error');
+  socket.on('error', () => undefined);
+  socket.on('close', () => {
+    if (!closing) events.onLost();
+  });
+  return {
+    publish: (body) =>
+      socket.send(JSON.stringify({ type: 'note_update', noteId, changes: { content: body } })),
+    close: () => {
+      closing = true;
+      return closeWebSocket(socket);
+    },
+  };
+};
