@@ -85,8 +85,12 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // A checked-out client (say, between two statements of a transaction) whose connection is cut
+  // emits 'error' with no listener of the pool's own, which would crash the process. The
+  // statement in flight fails by itself (503 DB_UNAVAILABLE) and the pool drops the client.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = drizzlePg(pool, { schema });
-  await migratePg(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  await withMigrationLock(pool, () => migratePg(db, { migrationsFolder: MIGRATIONS_FOLDER }));
   return {
     db: db as unknown as Database,
     kind: 'postgres',
@@ -101,4 +105,21 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     listen: (channel, handlers) => listenPostgres(url, channel, handlers),
     close: () => pool.end(),
   };
+}
+
+/**
+ * Several instances starting at once on one database must not apply the same migration twice:
+ * a session-level advisory lock makes them take turns (the later ones find nothing to do).
+ */
+async function withMigrationLock(pool: pg.Pool, migrate: () => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("select pg_advisory_lock(hashtext('tidings:migrations'))");
+    await migrate();
+  } finally {
+    await client
+      .query("select pg_advisory_unlock(hashtext('tidings:migrations'))")
+      .catch(() => undefined);
+    client.release();
+  }
 }
