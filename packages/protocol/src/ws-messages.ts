@@ -144,6 +144,15 @@ interface Reply {
   clientMsgId?: string;
 }
 
+/** The answer to a message that changed data. */
+interface WriteReply extends Reply {
+  /**
+   * The change-log seq of the change. Its `*_sync` event is not sent back to the connection that
+   * made it; this reply stands in for it. Absent when nothing changed (a retry, a no-op).
+   */
+  seq?: number;
+}
+
 export interface ConnectionEstablishedMessage {
   type: 'connection_established';
   message: string;
@@ -192,39 +201,39 @@ export interface NoteLeftMessage extends Reply {
   noteId: string;
 }
 
-export interface NoteUpdateSuccessMessage extends Reply {
+export interface NoteUpdateSuccessMessage extends WriteReply {
   type: 'note_update_success';
   noteId: string;
   updatedNote: Note;
   timestamp: number;
 }
 
-export interface NoteCreatedSuccessMessage extends Reply {
+export interface NoteCreatedSuccessMessage extends WriteReply {
   type: 'note_created_success';
   noteData: Note;
   timestamp: number;
 }
 
-export interface NoteDeletedSuccessMessage extends Reply {
+export interface NoteDeletedSuccessMessage extends WriteReply {
   type: 'note_deleted_success';
   noteId: string;
   timestamp: number;
 }
 
-export interface FolderCreatedSuccessMessage extends Reply {
+export interface FolderCreatedSuccessMessage extends WriteReply {
   type: 'folder_created_success';
   folderData: Folder;
   timestamp: number;
 }
 
-export interface FolderUpdatedSuccessMessage extends Reply {
+export interface FolderUpdatedSuccessMessage extends WriteReply {
   type: 'folder_updated_success';
   folderId: string;
   updatedFolder: Folder;
   timestamp: number;
 }
 
-export interface FolderDeletedSuccessMessage extends Reply {
+export interface FolderDeletedSuccessMessage extends WriteReply {
   type: 'folder_deleted_success';
   folderId: string;
   timestamp: number;
@@ -328,6 +337,8 @@ export const WS_CLOSE = {
   MESSAGE_TOO_LARGE: { code: 1009, reason: '' },
   /** The server is restarting: reconnect with backoff. */
   SERVER_SHUTDOWN: { code: 1001, reason: 'server-shutdown' },
+  /** The server could not read the change log for this connection: reconnect and resume. */
+  INTERNAL_ERROR: { code: 1011, reason: 'internal-error' },
   /** More than WS_MAX_BUFFERED_BYTES queued for a client that stopped reading: resume later. */
   SLOW_CONSUMER: { code: 4000, reason: 'slow-consumer' },
 } as const satisfies Record<string, { code: number; reason: string }>;

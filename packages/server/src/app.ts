@@ -23,6 +23,7 @@ import { ConcurrencyLimiter } from './sync/ordered-delivery';
 import { startOutsideChangeRelay } from './sync/outside-changes';
 import { schedulePruning } from './sync/change-log-retention';
 import { createLimits, type Limits } from './limits/limits';
+import { registerWebSocketGateway } from './ws/gateway';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { registerMetricsRoute } from './observability/metrics-route';
 
@@ -107,6 +108,7 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
   registerEventsRoute(http, context);
   registerAuthRoutes(http, context);
   registerDataRoutes(http, context);
+  const gateway = registerWebSocketGateway(http, context);
   await registerWebApp(http);
 
   await http.ready();
@@ -121,6 +123,7 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
     http,
     context,
     async close() {
+      await gateway.close();
       for (const endStream of [...context.liveStreams]) endStream();
       await http.close();
       stopPruning();

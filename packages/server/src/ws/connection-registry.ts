@@ -1,0 +1,58 @@
+import type { GatewayConnection } from './gateway-connection';
+
+export interface ConnectionCounts {
+  total: number;
+  authenticated: number;
+}
+
+/** The live connections of this instance, by user, for status, revocation and shutdown. */
+export class ConnectionRegistry {
+  private readonly connections = new Set<GatewayConnection>();
+  private readonly byUser = new Map<string, Set<GatewayConnection>>();
+
+  add(connection: GatewayConnection): void {
+    this.connections.add(connection);
+  }
+
+  authenticated(connection: GatewayConnection): void {
+    const userId = connection.principal?.userId;
+    if (!userId) return;
+    let mine = this.byUser.get(userId);
+    if (!mine) {
+      mine = new Set();
+      this.byUser.set(userId, mine);
+    }
+    mine.add(connection);
+  }
+
+  remove(connection: GatewayConnection): void {
+    this.connections.delete(connection);
+    const userId = connection.principal?.userId;
+    const mine = userId ? this.byUser.get(userId) : undefined;
+    if (!mine || !userId) return;
+    mine.delete(connection);
+    if (mine.size === 0) this.byUser.delete(userId);
+  }
+
+  /** A snapshot: safe to iterate while connections end. */
+  all(): GatewayConnection[] {
+    return [...this.connections];
+  }
+
+  ofUser(userId: string): GatewayConnection[] {
+    return [...(this.byUser.get(userId) ?? [])];
+  }
+
+  counts(): ConnectionCounts {
+    let authenticated = 0;
+    for (const mine of this.byUser.values()) authenticated += mine.size;
+    return { total: this.connections.size, authenticated };
+  }
+
+  /** Connections per user, most first (the admin view of /websocket/status). */
+  perUser(): { userId: string; deviceCount: number }[] {
+    return [...this.byUser]
+      .map(([userId, mine]) => ({ userId, deviceCount: mine.size }))
+      .sort((a, b) => b.deviceCount - a.deviceCount);
+  }
+}

@@ -1,0 +1,507 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  type ClientMessage,
+  type ErrorCode,
+  looksSigned,
+  type ServerMessage,
+  type SyncEvent,
+  type WsCloseName,
+} from '@tidings/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import { type RawData, WebSocket } from 'ws';
+import type { AppContext } from '../app';
+import { authenticateToken } from '../auth/authenticate';
+import type { Principal } from '../auth/principal';
+import type { Actor, DataServices } from '../domain/services';
+import { AppError, isAppError } from '../errors';
+import type { AppliedMessages } from './applied-messages';
+import {
+  type AuthRefusal,
+  authRefusal,
+  closeOf,
+  otherUser,
+  runAt,
+  tokenExpired,
+} from './connection-auth';
+import { ConnectionEvents } from './connection-events';
+import { encodeEvent, variantFor } from './event-encoding';
+import { parseClientMessage, readClientMsgId } from './message-parsing';
+import { verifySignedMessage } from './message-signing';
+import { SerialQueue } from './serial-queue';
+import type { UpgradeCredential } from './upgrade-credentials';
+import { isWriteType, WRITE_HANDLERS, type WriteType } from './write-handlers';
+
+/** Messages waiting for their turn before the socket stops being read (TCP backpressure). */
+const MAX_WAITING_MESSAGES = 32;
+/** Notes one connection may have joined at once; a client shows a handful. */
+const MAX_JOINED_NOTES = 1_000;
+/** Accepted unsigned even when WS_REQUIRE_SIGNED_MESSAGES is on: they carry no data change. */
+const UNSIGNED_ALWAYS = new Set(['auth', 'ping']);
+
+export interface GatewayHooks {
+  /** The connection authenticated as a user (for counts and session revocation). */
+  authenticated(connection: GatewayConnection): void;
+  ended(connection: GatewayConnection): void;
+}
+
+export interface GatewayDeps {
+  context: AppContext;
+  log: FastifyBaseLogger;
+  applied: AppliedMessages;
+  hooks: GatewayHooks;
+}
+
+/**
+ * One WebSocket connection: authentication (at the upgrade, by message, refreshed in band, ended
+ * at expiry or revocation), its messages processed strictly in order, its change events delivered
+ * exactly once in seq order, and every way it can end going through `end()`.
+ */
+export class GatewayConnection {
+  readonly id = randomUUID();
+  principal: Principal | null = null;
+  /** Heartbeat rounds without any sign of life from the peer. */
+  missedHeartbeats = 0;
+  private sessionSecret = '';
+  private readonly joinedNotes = new Set<string>();
+  private events: ConnectionEvents | null = null;
+  private readonly queue: SerialQueue;
+  private readonly cleanups: (() => void)[] = [];
+  private cancelExpiry: (() => void)[] = [];
+  private excessMessages = 0;
+  private ended = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly deps: GatewayDeps,
+  ) {
+    this.queue = new SerialQueue(MAX_WAITING_MESSAGES, {
+      pause: () => ws.pause(),
+      resume: () => ws.resume(),
+    });
+    ws.on('message', (data, isBinary) => {
+      this.missedHeartbeats = 0;
+      this.queue.push(() => this.handle(data, isBinary));
+    });
+    ws.on('pong', () => {
+      this.missedHeartbeats = 0;
+    });
+    ws.on('close', () => this.end());
+    // Oversize frames (1009) and protocol errors: `ws` closes the socket itself.
+    ws.on('error', (error) =>
+      this.deps.log.debug({ err: error, connectionId: this.id }, 'ws error'),
+    );
+  }
+
+  get isAuthenticated(): boolean {
+    return this.principal !== null;
+  }
+
+  /** Greets the client and authenticates with the upgrade's credential, if it sent one. */
+  start(credential: UpgradeCredential | null): void {
+    const { config } = this.deps.context;
+    this.send({
+      type: 'connection_established',
+      message: credential
+        ? 'Connected; authenticating with the credentials of the upgrade request.'
+        : 'Connected; send {"type":"auth","token":"<access token>"} to authenticate.',
+    });
+    const authTimer = setTimeout(() => {
+      if (!this.isAuthenticated) this.close('AUTH_TIMEOUT');
+    }, config.ws.authTimeoutMs);
+    this.cleanups.push(() => clearTimeout(authTimer));
+    if (credential) this.queue.push(() => this.authenticate(credential.token));
+  }
+
+  /** Sends a protocol-level ping; a peer that misses two in a row is terminated. */
+  heartbeat(): void {
+    if (this.ended) return;
+    if (this.missedHeartbeats >= 2) {
+      this.deps.log.info(
+        { connectionId: this.id },
+        'terminating a websocket peer that went silent',
+      );
+      this.end();
+      this.ws.terminate();
+      return;
+    }
+    this.missedHeartbeats += 1;
+    this.ws.ping();
+  }
+
+  /** Catches up from the change log (after the bus between instances was down). */
+  catchUp(): void {
+    this.events?.catchUp().catch(() => undefined);
+  }
+
+  /** Closes the connection with a named close code; nothing is sent after this. */
+  close(name: WsCloseName): void {
+    if (this.ended) return;
+    const { code, reason } = closeOf(name);
+    this.end();
+    this.ws.close(code, reason);
+    // A peer that does not read never acknowledges the close frame: do not hold its socket.
+    const grace = setTimeout(
+      () => this.ws.terminate(),
+      2 * this.deps.context.config.ws.heartbeatIntervalMs,
+    );
+    grace.unref();
+  }
+
+  private send(message: ServerMessage): void {
+    this.sendText(JSON.stringify(message));
+  }
+
+  private sendText(text: string): void {
+    if (this.ended || this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(text);
+    // A reader that stopped reading must not grow server memory without bound.
+    if (this.ws.bufferedAmount > this.deps.context.config.ws.maxBufferedBytes) {
+      this.deps.log.warn({ connectionId: this.id }, 'closing a websocket that stopped reading');
+      this.close('SLOW_CONSUMER');
+    }
+  }
+
+  private sendError(
+    code: ErrorCode,
+    message: string,
+    clientMsgId?: string,
+    details?: unknown,
+  ): void {
+    this.send({
+      type: 'error',
+      code,
+      message,
+      ...(clientMsgId === undefined ? {} : { clientMsgId }),
+      ...(details === undefined ? {} : { details }),
+    });
+  }
+
+  private refuse(refusal: AuthRefusal): void {
+    this.send(refusal.message);
+    this.close(refusal.close);
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.queue.stop();
+    for (const cancel of this.cancelExpiry) cancel();
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    this.events?.close();
+    this.deps.hooks.ended(this);
+  }
+
+  /** Ends the connection because its session was revoked (logout, refresh-token reuse). */
+  revoke(): void {
+    this.close('SESSION_REVOKED');
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Authentication
+  // -------------------------------------------------------------------------------------------
+
+  private async authenticate(token: string): Promise<void> {
+    const { context } = this.deps;
+    let principal: Principal;
+    try {
+      principal = await authenticateToken(context, token);
+    } catch (error) {
+      this.failAuthentication(error);
+      return;
+    }
+    if (this.ended) return;
+    const max = context.config.ws.maxConnectionsPerUser;
+    if (!(await context.limits.connections.acquire(principal.userId, this.id, max))) {
+      this.sendError(
+        'TOO_MANY_CONNECTIONS',
+        `This user already has ${max} open connections; close one before opening another.`,
+      );
+      this.close('TOO_MANY_CONNECTIONS');
+      return;
+    }
+    this.cleanups.push(() => {
+      context.limits.connections.release(principal.userId, this.id).catch(() => undefined);
+    });
+    if (this.ended) {
+      await context.limits.connections.release(principal.userId, this.id);
+      return;
+    }
+    this.principal = principal;
+    this.sessionSecret = randomBytes(32).toString('hex');
+    const startSeq = await context.sync.reader.latestSeq(principal.userId);
+    if (this.ended) return;
+    const events = new ConnectionEvents({
+      userId: principal.userId,
+      connectionId: this.id,
+      reader: context.sync.reader,
+      limiter: context.sync.limiter,
+      startSeq,
+      deliver: (event) => this.deliver(event),
+      onError: (error) => {
+        this.deps.log.warn(
+          { err: error, connectionId: this.id },
+          'websocket could not read the change log',
+        );
+        this.close('INTERNAL_ERROR');
+      },
+    });
+    this.events = events;
+    this.cleanups.push(
+      context.hub.subscribe(principal.userId, (event, originId) => events.push(event, originId)),
+    );
+    this.scheduleExpiry();
+    this.deps.hooks.authenticated(this);
+    this.send({
+      type: 'auth_success',
+      message: 'Authentication successful',
+      userId: principal.userId,
+      expiresAt: principal.expiresAt,
+      sessionSecret: this.sessionSecret,
+      seq: startSeq,
+    });
+    // Changes committed between reading the seq and subscribing come from the log.
+    await events.catchUp();
+  }
+
+  /** A second `auth` on a live connection: the same user's fresh token extends the session. */
+  private async reauthenticate(token: string): Promise<void> {
+    let principal: Principal;
+    try {
+      principal = await authenticateToken(this.deps.context, token);
+    } catch (error) {
+      this.failAuthentication(error);
+      return;
+    }
+    if (principal.userId !== this.principal?.userId) {
+      this.refuse(otherUser());
+      return;
+    }
+    this.principal = principal;
+    this.scheduleExpiry();
+    this.send({ type: 'auth_refreshed', expiresAt: principal.expiresAt });
+  }
+
+  private failAuthentication(error: unknown): void {
+    const refusal = authRefusal(error);
+    if (refusal) {
+      this.refuse(refusal);
+      return;
+    }
+    this.deps.log.error({ err: error, connectionId: this.id }, 'websocket authentication failed');
+    const code = isAppError(error) ? error.code : 'INTERNAL_ERROR';
+    this.sendError(code, 'Authentication could not be checked; reconnect shortly.');
+    this.close('INTERNAL_ERROR');
+  }
+
+  /** Warns before the token expires, and ends the connection when it does. */
+  private scheduleExpiry(): void {
+    for (const cancel of this.cancelExpiry) cancel();
+    const principal = this.principal;
+    if (!principal) return;
+    const { expiryWarningMs } = this.deps.context.config.ws;
+    this.cancelExpiry = [runAt(principal.expiresAt, () => this.refuse(tokenExpired()))];
+    if (principal.expiresAt - expiryWarningMs > Date.now()) {
+      this.cancelExpiry.push(
+        runAt(principal.expiresAt - expiryWarningMs, () =>
+          this.send({ type: 'auth_expiring', expiresAt: principal.expiresAt }),
+        ),
+      );
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Events
+  // -------------------------------------------------------------------------------------------
+
+  private deliver(event: SyncEvent): void {
+    const principal = this.principal;
+    if (!principal) return;
+    // Timers may fire late: never deliver on a session whose token has run out.
+    if (Date.now() >= principal.expiresAt) {
+      this.refuse(tokenExpired());
+      return;
+    }
+    this.sendText(encodeEvent(event, variantFor(event, this.joinedNotes)));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Messages
+  // -------------------------------------------------------------------------------------------
+
+  private async handle(data: RawData, isBinary: boolean): Promise<void> {
+    if (this.ended) return;
+    let clientMsgId: string | undefined;
+    try {
+      if (isBinary)
+        throw new AppError('MALFORMED_MESSAGE', 'Send each message as one JSON text frame.');
+      let value: unknown;
+      try {
+        value = JSON.parse(rawText(data));
+      } catch {
+        throw new AppError('MALFORMED_MESSAGE', 'The message is not valid JSON.');
+      }
+      clientMsgId = readClientMsgId(value);
+      if (!(await this.withinRateLimit(clientMsgId))) return;
+      const message = parseClientMessage(await this.unwrap(value));
+      clientMsgId = 'clientMsgId' in message ? message.clientMsgId : undefined;
+      await this.dispatch(message);
+    } catch (error) {
+      if (this.ended) return;
+      if (isAppError(error)) {
+        this.sendError(error.code, error.message, clientMsgId, error.details);
+        return;
+      }
+      this.deps.log.error({ err: error, connectionId: this.id }, 'websocket message failed');
+      this.sendError('INTERNAL_ERROR', 'The message could not be processed.', clientMsgId);
+    }
+  }
+
+  /** Counts the message against the user's rate; floods get RATE_LIMITED, then the door. */
+  private async withinRateLimit(clientMsgId: string | undefined): Promise<boolean> {
+    const { context } = this.deps;
+    const key = this.principal?.userId ?? `connection:${this.id}`;
+    const check = await context.limits.wsMessages.hit(key);
+    if (check.allowed) {
+      this.excessMessages = 0;
+      return true;
+    }
+    this.excessMessages += 1;
+    if (this.excessMessages > context.config.ws.rateLimitDisconnectAfter) {
+      this.close('RATE_LIMITED');
+      return false;
+    }
+    this.sendError(
+      'RATE_LIMITED',
+      `Too many messages; this one was dropped. Retry after ${check.retryAfterMs} ms.`,
+      clientMsgId,
+      { retryAfterMs: check.retryAfterMs },
+    );
+    return false;
+  }
+
+  /** Verifies a signed envelope and returns its payload; enforces signing when required. */
+  private async unwrap(value: unknown): Promise<unknown> {
+    const { context } = this.deps;
+    if (looksSigned(value)) {
+      if (!this.principal) {
+        throw new AppError('UNAUTHENTICATED', 'Authenticate before sending signed messages.');
+      }
+      return verifySignedMessage(value, {
+        sessionSecret: this.sessionSecret,
+        userId: this.principal.userId,
+        maxAgeMs: context.config.ws.signatureMaxAgeMs,
+        nonces: context.limits.nonces,
+      });
+    }
+    const type = (value as { type?: unknown } | null)?.type;
+    if (
+      context.config.ws.requireSignedMessages &&
+      this.principal &&
+      !(typeof type === 'string' && UNSIGNED_ALWAYS.has(type))
+    ) {
+      throw new AppError(
+        'SIGNATURE_REQUIRED',
+        'This server requires signed messages: wrap the message as {payload, signature, timestamp, nonce}.',
+      );
+    }
+    return value;
+  }
+
+  private async dispatch(message: ClientMessage): Promise<void> {
+    if (message.type === 'auth') {
+      await (this.principal
+        ? this.reauthenticate(message.token)
+        : this.authenticate(message.token));
+      return;
+    }
+    const principal = this.principal;
+    const events = this.events;
+    if (!principal || !events) {
+      throw new AppError(
+        'UNAUTHENTICATED',
+        'Authenticate first: send {"type":"auth","token":"<access token>"}.',
+      );
+    }
+    switch (message.type) {
+      case 'ping':
+        this.send({ type: 'pong', timestamp: Date.now() });
+        return;
+      case 'join_note':
+        await this.join(principal.userId, message.noteId, message.clientMsgId);
+        return;
+      case 'leave_note':
+        this.joinedNotes.delete(message.noteId);
+        this.send(withId({ type: 'note_left', noteId: message.noteId }, message.clientMsgId));
+        return;
+      case 'resume':
+        this.send(withId(await events.resume(message.since), message.clientMsgId));
+        return;
+      default:
+        if (isWriteType(message.type)) await this.write(principal.userId, message);
+    }
+  }
+
+  private async join(
+    userId: string,
+    noteId: string,
+    clientMsgId: string | undefined,
+  ): Promise<void> {
+    // Ownership is checked on join and again by the services on every write.
+    await this.deps.context.data.notes.get(userId, noteId);
+    if (!this.joinedNotes.has(noteId) && this.joinedNotes.size >= MAX_JOINED_NOTES) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `At most ${MAX_JOINED_NOTES} notes can be joined at once; leave some first.`,
+      );
+    }
+    this.joinedNotes.add(noteId);
+    this.send(
+      withId(
+        { type: 'note_joined', noteId, message: 'Successfully joined note for real-time sync' },
+        clientMsgId,
+      ),
+    );
+  }
+
+  /** Applies a data change once: a retried clientMsgId is answered from the current state. */
+  private async write(
+    userId: string,
+    message: Extract<ClientMessage, { type: WriteType }>,
+  ): Promise<void> {
+    const { context, applied } = this.deps;
+    const actor: Actor = { userId, originId: this.id };
+    const handler = WRITE_HANDLERS[message.type] as (typeof WRITE_HANDLERS)[WriteType];
+    const { clientMsgId } = message;
+    const previous = clientMsgId === undefined ? undefined : applied.get(userId, clientMsgId);
+    const ownSeqBefore = this.events?.lastOwnSeq ?? 0;
+    let reply: ServerMessage;
+    if (previous && previous.type === message.type) {
+      reply = await handler.replay(context.data, actor, previous.recordId);
+    } else {
+      const apply = handler.apply as (
+        data: DataServices,
+        actor: Actor,
+        message: ClientMessage,
+      ) => Promise<{ reply: ServerMessage; recordId: string }>;
+      const result = await apply(context.data, actor, message);
+      if (clientMsgId !== undefined) {
+        applied.remember(userId, clientMsgId, { type: message.type, recordId: result.recordId });
+      }
+      reply = result.reply;
+    }
+    // The change's own event is not echoed to this connection: its seq rides on the reply.
+    const ownSeq = this.events?.lastOwnSeq ?? 0;
+    if (ownSeq > ownSeqBefore) reply = { ...reply, seq: ownSeq } as ServerMessage;
+    this.send(withId(reply, clientMsgId));
+  }
+}
+
+function withId<M extends ServerMessage>(message: M, clientMsgId: string | undefined): M {
+  return clientMsgId === undefined ? message : { ...message, clientMsgId };
+}
+
+function rawText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}

@@ -1,0 +1,149 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { ERROR_CODES, type ErrorCode, WS_CLOSE } from '@tidings/protocol';
+import type { FastifyInstance } from 'fastify';
+import { WebSocketServer } from 'ws';
+import type { AppContext } from '../app';
+import { AppliedMessages } from './applied-messages';
+import { ConnectionRegistry } from './connection-registry';
+import { GatewayConnection } from './gateway-connection';
+import { isOriginAllowed } from './origin-policy';
+import { registerWebSocketStatusRoute } from './status-route';
+import { upgradeCredential } from './upgrade-credentials';
+
+/** The path of the WebSocket endpoint, on the same port as the HTTP API. */
+export const WS_PATH = '/ws';
+/** How long shutdown waits for clients to answer the close frame before cutting them off. */
+const SHUTDOWN_GRACE_MS = 1_000;
+
+export interface Gateway {
+  registry: ConnectionRegistry;
+  /** Closes every connection with 1001 `server-shutdown` and stops accepting new ones. */
+  close(): Promise<void>;
+}
+
+/**
+ * `GET /ws`: checks the Origin before upgrading, hands each socket to a GatewayConnection, and
+ * runs what is shared by all connections (heartbeat, session revocation, bus recovery).
+ */
+export function registerWebSocketGateway(http: FastifyInstance, context: AppContext): Gateway {
+  const { config } = context;
+  const log = http.log.child({ component: 'ws-gateway' });
+  const registry = new ConnectionRegistry();
+  const applied = new AppliedMessages();
+  let closing = false;
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    // `ws` refuses a larger frame with 1009 as soon as its header announces the length.
+    maxPayload: config.ws.maxMessageBytes,
+    // Compression costs memory per connection and opens compression-oracle attacks.
+    perMessageDeflate: false,
+  });
+
+  const deps = {
+    context,
+    log,
+    applied,
+    hooks: {
+      authenticated: (connection: GatewayConnection) => registry.authenticated(connection),
+      ended: (connection: GatewayConnection) => registry.remove(connection),
+    },
+  };
+
+  function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== WS_PATH) {
+      refuseUpgrade(socket, 404, 'Not Found', 'NOT_FOUND');
+      return;
+    }
+    if (closing) {
+      refuseUpgrade(socket, 503, 'Service Unavailable', 'SHUTTING_DOWN');
+      return;
+    }
+    const origin = request.headers.origin;
+    if (!isOriginAllowed(origin, config.corsOrigins)) {
+      // The origin is not a secret; the URL may hold a token and is never logged.
+      log.warn({ origin, path: WS_PATH }, 'websocket upgrade refused: origin not allowed');
+      refuseUpgrade(socket, 403, 'Forbidden', 'ORIGIN_FORBIDDEN');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const credential = upgradeCredential(request, url, config, (header) =>
+        http.parseCookie(header),
+      );
+      const connection = new GatewayConnection(ws, deps);
+      if (credential?.source === 'query') {
+        log.warn(
+          { connectionId: connection.id, path: WS_PATH, token: '[REDACTED]' },
+          'access token passed in the websocket URL; prefer the Authorization header, the cookie or an auth message',
+        );
+      }
+      registry.add(connection);
+      connection.start(credential);
+    });
+  }
+  http.server.on('upgrade', onUpgrade);
+  registerWebSocketStatusRoute(http, config, registry);
+
+  const heartbeat = setInterval(() => {
+    for (const connection of registry.all()) connection.heartbeat();
+  }, config.ws.heartbeatIntervalMs);
+  heartbeat.unref();
+
+  const stopWatching = [
+    context.hub.onSessionRevoked((userId, sessionId) => {
+      for (const connection of registry.ofUser(userId)) {
+        if (connection.principal?.sessionId === sessionId) connection.revoke();
+      }
+    }),
+    // Other instances' events published while the bus was down never arrived: read the log.
+    context.hub.onBusRecovered(() => {
+      for (const connection of registry.all()) connection.catchUp();
+    }),
+  ];
+
+  return {
+    registry,
+    async close() {
+      closing = true;
+      clearInterval(heartbeat);
+      for (const stop of stopWatching) stop();
+      http.server.off('upgrade', onUpgrade);
+      const sockets = [...wss.clients];
+      for (const connection of registry.all()) connection.close('SERVER_SHUTDOWN');
+      for (const ws of sockets) {
+        if (ws.readyState === ws.OPEN) {
+          ws.close(WS_CLOSE.SERVER_SHUTDOWN.code, WS_CLOSE.SERVER_SHUTDOWN.reason);
+        }
+      }
+      // Wait for the close handshakes (or cut the stragglers off), so http.close() can finish.
+      await Promise.all(
+        sockets.map(
+          (ws) =>
+            new Promise<void>((resolve) => {
+              if (ws.readyState === ws.CLOSED) return resolve();
+              const timer = setTimeout(() => ws.terminate(), SHUTDOWN_GRACE_MS);
+              ws.once('close', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+            }),
+        ),
+      );
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+/** Answers a refused upgrade with a plain HTTP response and closes the socket. */
+function refuseUpgrade(socket: Duplex, status: number, text: string, code: ErrorCode): void {
+  const body = JSON.stringify({ error: { code, message: ERROR_CODES[code].message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\n` +
+      'Connection: close\r\n' +
+      'Content-Type: application/json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
+      body,
+  );
+}

@@ -1,0 +1,36 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { bearerToken } from '../auth/principal';
+import type { Config } from '../config/config';
+import type { ConnectionRegistry } from './connection-registry';
+
+const startedAt = Date.now();
+
+/**
+ * `GET /websocket/status`: counts for monitoring. The per-user breakdown (who is connected) is
+ * shown only with `Authorization: Bearer <ADMIN_TOKEN>`, never publicly.
+ */
+export function registerWebSocketStatusRoute(
+  http: FastifyInstance,
+  config: Pick<Config, 'adminToken'>,
+  registry: ConnectionRegistry,
+): void {
+  http.get('/websocket/status', async (request) => {
+    const body = {
+      status: 'healthy',
+      connections: registry.counts(),
+      /** Seconds since the process started. */
+      uptime: Math.floor((Date.now() - startedAt) / 1000),
+    };
+    if (!isAdmin(bearerToken(request.headers.authorization), config.adminToken)) return body;
+    return { ...body, connections: { ...body.connections, perUser: registry.perUser() } };
+  });
+}
+
+/** Constant-time comparison of the presented token with ADMIN_TOKEN (unset: nobody is admin). */
+function isAdmin(presented: string | undefined, adminToken: string | undefined): boolean {
+  if (!adminToken || !presented) return false;
+  // Hashing first gives equal lengths, so timingSafeEqual leaks neither content nor length.
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(presented), digest(adminToken));
+}
