@@ -71,6 +71,7 @@ export interface WebSocketConfig {
   readonly maxBufferedBytes: number;
   readonly requireSignedMessages: boolean;
   readonly signatureMaxAgeMs: number;
+  /** WS_MAX_NONCES: nonces the in-process store keeps per user (scope of the nonces). */
   readonly maxNoncesPerConnection: number;
   /** Nonces the in-process store keeps in all (Redis keeps its own, expiring by TTL). */
   readonly nonceMemoryMaxEntries: number;

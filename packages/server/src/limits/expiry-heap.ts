@@ -1,35 +1,29 @@
-/** An entry of the heap: a key and the moment it stops mattering. */
-export interface Expiring {
-  key: string;
-  expiresAt: number;
-}
-
 /** A binary min-heap ordered by expiry, so the entry closest to expiry is found in O(1). */
-export class ExpiryHeap {
-  private readonly items: Expiring[] = [];
+export class ExpiryHeap<T extends { expiresAt: number }> {
+  private items: T[] = [];
 
   get size(): number {
     return this.items.length;
   }
 
-  peek(): Expiring | undefined {
+  peek(): T | undefined {
     return this.items[0];
   }
 
-  push(item: Expiring): void {
+  push(item: T): void {
     const items = this.items;
     items.push(item);
     let index = items.length - 1;
     while (index > 0) {
       const parent = (index - 1) >> 1;
-      if ((items[parent] as Expiring).expiresAt <= item.expiresAt) break;
-      items[index] = items[parent] as Expiring;
+      if ((items[parent] as T).expiresAt <= item.expiresAt) break;
+      items[index] = items[parent] as T;
       index = parent;
     }
     items[index] = item;
   }
 
-  pop(): Expiring | undefined {
+  pop(): T | undefined {
     const items = this.items;
     const top = items[0];
     const last = items.pop();
@@ -40,19 +34,20 @@ export class ExpiryHeap {
       if (left >= items.length) break;
       const right = left + 1;
       const child =
-        right < items.length &&
-        (items[right] as Expiring).expiresAt < (items[left] as Expiring).expiresAt
+        right < items.length && (items[right] as T).expiresAt < (items[left] as T).expiresAt
           ? right
           : left;
-      if ((items[child] as Expiring).expiresAt >= last.expiresAt) break;
-      items[index] = items[child] as Expiring;
+      if ((items[child] as T).expiresAt >= last.expiresAt) break;
+      items[index] = items[child] as T;
       index = child;
     }
     items[index] = last;
     return top;
   }
 
-  clear(): void {
-    this.items.length = 0;
+  /** Replaces the content (e.g. to drop entries that no longer matter). */
+  rebuild(entries: Iterable<T>): void {
+    this.items = [];
+    for (const entry of entries) this.push(entry);
   }
 }

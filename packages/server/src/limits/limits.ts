@@ -58,7 +58,11 @@ export function createMemoryLimits(config: Config, now: () => number = Date.now)
   return {
     wsMessages,
     loginFailures,
-    nonces: createMemoryNonceStore({ maxEntries: config.ws.nonceMemoryMaxEntries, now }),
+    nonces: createMemoryNonceStore({
+      maxEntries: config.ws.nonceMemoryMaxEntries,
+      maxPerScope: config.ws.maxNoncesPerConnection,
+      now,
+    }),
     connections: createMemoryConnectionSlots(),
     status: () => 'ok',
     async close() {
@@ -78,6 +82,7 @@ export function createLimits(config: Config, log: FastifyBaseLogger): Limits {
     wsMessages: { max: config.ws.rateLimitMaxMessages, windowMs: config.ws.rateLimitWindowMs },
     loginFailures: { max: config.loginMaxFailures, windowMs: config.loginFailureWindowMs },
     nonceMemoryMaxEntries: config.ws.nonceMemoryMaxEntries,
+    nonceMemoryMaxPerUser: config.ws.maxNoncesPerConnection,
     connectionLeaseMs: config.ws.connectionLeaseMs,
     log,
   });

@@ -21,6 +21,8 @@ export interface RedisLimitsOptions {
   wsMessages: { max: number; windowMs: number };
   loginFailures: { max: number; windowMs: number };
   nonceMemoryMaxEntries: number;
+  /** WS_MAX_NONCES: the in-process share of one user. */
+  nonceMemoryMaxPerUser?: number;
   connectionLeaseMs: number;
   log: Pick<FastifyBaseLogger, 'warn' | 'info'>;
   /** The clock; instances of one cluster compare their times, so keep them in NTP sync. */
@@ -90,7 +92,11 @@ export function createRedisLimits(options: RedisLimitsOptions): RedisLimits {
 
   // Every nonce is remembered here too, so a message accepted while Redis was down cannot be
   // replayed against this instance after Redis comes back.
-  const localNonces = createMemoryNonceStore({ maxEntries: options.nonceMemoryMaxEntries, now });
+  const localNonces = createMemoryNonceStore({
+    maxEntries: options.nonceMemoryMaxEntries,
+    maxPerScope: options.nonceMemoryMaxPerUser,
+    now,
+  });
   const nonces: NonceStore = {
     async remember(scope, nonce, ttlMs) {
       if (!localNonces.rememberNow(scope, nonce, ttlMs)) return false;

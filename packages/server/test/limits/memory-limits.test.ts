@@ -114,6 +114,25 @@ describe('in-process nonce store', () => {
     expect(nonces.size).toBe(3);
   });
 
+  it("keeps one user's flood from pushing out another user's nonces", async () => {
+    const clock = manualClock();
+    const nonces = createMemoryNonceStore({ maxEntries: 100, maxPerScope: 10, now: clock.now });
+    await nonces.remember('victim', 'captured', 60_000);
+    // Enough evictions that the heap is rebuilt from the live entries along the way.
+    for (let i = 0; i < 3_000; i++) {
+      expect(await nonces.remember('attacker', `flood-${i}`, 60_000 + i)).toBe(true);
+    }
+    expect(nonces.size).toBe(11);
+    expect(await nonces.remember('victim', 'captured', 60_000)).toBe(false);
+    // The attacker's own most recent nonces are still refused.
+    expect(await nonces.remember('attacker', 'flood-2999', 60_000)).toBe(false);
+    expect(await nonces.remember('attacker', 'flood-2990', 60_000)).toBe(false);
+    // And everything still expires on time.
+    clock.advance(63_000);
+    expect(await nonces.remember('victim', 'captured', 60_000)).toBe(true);
+    expect(nonces.size).toBe(1);
+  });
+
   it('holds its bound under a flood of fresh nonces', async () => {
     const clock = manualClock();
     const nonces = createMemoryNonceStore({ maxEntries: 1_000, now: clock.now });
