@@ -35,11 +35,12 @@ describe('WebSocket handshake and authentication', () => {
   });
 
   it('accepts its own origin, a listed origin and no Origin at all', async () => {
-    for (const headers of [
+    const variants: Record<string, string>[] = [
       { origin: server.config.publicOrigin },
       { origin: 'https://app.example.com' },
       {},
-    ]) {
+    ];
+    for (const headers of variants) {
       const client = await openWs(wsPath(), { headers });
       expect((await client.next()).type).toBe('connection_established');
       client.close();

@@ -22,7 +22,7 @@ describe('WebSocket messages', () => {
     return { user, note };
   }
 
-  async function answer(client: WsClient, message: object) {
+  async function answer(client: WsClient, message: object | string) {
     client.send(message);
     return client.next();
   }
