@@ -6,6 +6,7 @@ import { registerErrorHandling } from './http/error-handler';
 import { registerHealthRoutes } from './http/health-routes';
 import { registerPrincipal } from './http/require-user';
 import { registerSecurityHeaders } from './http/security-headers';
+import { fastifyTrustProxy } from './http/trust-proxy';
 import { loggerOptions } from './logger';
 import type { Store } from './store/database';
 import { registerEventsRoute } from './http/events-route';
@@ -65,7 +66,7 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
   const http = Fastify({
     logger: loggerOptions(config),
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     // The body of a JSON route must be JSON: text/plain and forms are the classic CSRF vectors.
     // Fastify parses text/plain by default; removing it makes such requests 415.
   });

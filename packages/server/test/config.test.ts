@@ -28,6 +28,18 @@ describe('configuration', () => {
     expect(Object.isFrozen(config.ws)).toBe(true);
   });
 
+  it('reads TRUST_PROXY as off, a hop count or proxy addresses, and refuses anything else', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' }).trustProxy).toEqual([
+      '127.0.0.1',
+      '10.0.0.0/8',
+    ]);
+    expect(failure({ TRUST_PROXY: 'nginx' }).message).toContain('TRUST_PROXY');
+    expect(failure({ TRUST_PROXY: '10.0.0.0/40' }).message).toContain('TRUST_PROXY');
+  });
+
   it('accepts fractional lifetimes so tests never wait minutes', () => {
     const config = loadConfig({
       JWT_EXPIRATION_MINUTES: '0.05',

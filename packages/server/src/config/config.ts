@@ -9,6 +9,8 @@ import {
   readOptionalString,
   readPositiveNumber,
   readString,
+  readTrustProxy,
+  type TrustProxy,
 } from './env-parsers';
 
 const MINUTE_MS = 60_000;
@@ -41,7 +43,7 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Take the client address from X-Forwarded-For only when a trusted proxy sits in front. */
-  readonly trustProxy: boolean;
+  readonly trustProxy: TrustProxy;
   readonly bodyLimitBytes: number;
   readonly loginMaxFailures: number;
   readonly loginFailureWindowMs: number;
@@ -172,7 +174,7 @@ export function loadConfig(env: Env = process.env): Config {
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
       nodeEnv === 'test' ? 'silent' : 'info',
     ),
-    trustProxy: readBoolean(env, 'TRUST_PROXY', false),
+    trustProxy: readTrustProxy(env, 'TRUST_PROXY'),
     // 1 MiB: a note body larger than this belongs in a file upload, not a JSON field.
     bodyLimitBytes: readInteger(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024),
     // 5 failures per 15 minutes per email and per address: slows guessing, spares typos.

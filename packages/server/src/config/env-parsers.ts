@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 /** Thrown when an environment variable holds a value the server cannot use; names the variable. */
 export class ConfigError extends Error {
   constructor(
@@ -57,6 +58,35 @@ export function readBoolean(env: Env, name: string, fallback: boolean): boolean 
   if (['true', '1', 'yes'].includes(value)) return true;
   if (['false', '0', 'no'].includes(value)) return false;
   throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
+}
+
+/**
+ * Which proxies may set the client address through `X-Forwarded-For`. `false` (default): none,
+ * the socket address counts. A number: that many proxy hops in front (`true` means one), so the
+ * address is the entry the nearest trusted proxy appended, and anything a client wrote further
+ * left is ignored. Otherwise a comma list of the proxies' addresses or CIDR ranges.
+ */
+export type TrustProxy = false | number | string[];
+
+export function readTrustProxy(env: Env, name: string): TrustProxy {
+  const value = raw(env, name)?.toLowerCase();
+  if (value === undefined || ['false', '0', 'no'].includes(value)) return false;
+  if (['true', 'yes'].includes(value)) return 1;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxBits = family === 6 ? 128 : 32;
+    const validBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
+    if (family === 0 || !validBits || extra !== undefined) {
+      throw new ConfigError(
+        name,
+        `must be false, true, a hop count, or proxy addresses/CIDRs; "${entry}" is none of these`,
+      );
+    }
+  }
+  return entries;
 }
 
 export function readEnum<T extends string>(
