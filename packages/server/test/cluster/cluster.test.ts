@@ -1,14 +1,16 @@
 import type { Note } from '@tidings/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, clusterSkipReason, startCluster } from '../helpers/cluster';
+import { signMessage } from '../../src/ws/message-signing';
 import { openSse } from '../helpers/sse-client';
+import { openAuthed, openWs } from '../helpers/ws-client';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 describe.skipIf(clusterSkipReason !== null)('three instances on Postgres and Redis', () => {
   let cluster: Cluster;
   beforeAll(async () => {
-    cluster = await startCluster(['a', 'b', 'c'], { REDIS_URL });
+    cluster = await startCluster(['a', 'b', 'c'], { REDIS_URL, WS_MAX_CONNECTIONS_PER_USER: '3' });
   }, 60_000);
   afterAll(() => cluster?.close());
 
@@ -33,6 +35,79 @@ describe.skipIf(clusterSkipReason !== null)('three instances on Postgres and Red
       expect(frame).toMatchObject({ event: 'note_created_sync', id: '1' });
       expect((frame?.data as { noteData: Note }).noteData.id).toBe(note.id);
       stream.close();
+    }
+  });
+
+  it('fans a WebSocket edit out to the user’s sockets on the other instances', async () => {
+    const [a, b, c] = cluster.instances;
+    const user = await cluster.createUser();
+    const onB = await openAuthed(b!.wsUrl, user.token);
+    const onC = await openAuthed(c!.wsUrl, user.token);
+    const onA = await openAuthed(a!.wsUrl, user.token);
+    onA.send({ type: 'note_created', noteData: { title: 'From a socket on a' } });
+    for (const socket of [onB, onC]) {
+      const event = await socket.nextOfType('note_created_sync');
+      expect(event).toMatchObject({ seq: 1, noteData: { title: 'From a socket on a' } });
+    }
+    for (const socket of [onA, onB, onC]) socket.close();
+  });
+
+  it('counts the per-user connection limit across instances', async () => {
+    const [a, b, c] = cluster.instances;
+    const user = await cluster.createUser();
+    const first = await openAuthed(a!.wsUrl, user.token);
+    const second = await openAuthed(b!.wsUrl, user.token);
+    const third = await openAuthed(b!.wsUrl, user.token);
+    const fourth = await openWs(`${c!.wsUrl}/ws`, { headers: user.headers });
+    expect(await fourth.nextOfType('error')).toMatchObject({ code: 'TOO_MANY_CONNECTIONS' });
+    expect((await fourth.closed).code).toBe(1008);
+
+    // A slot freed on one instance can be taken on another.
+    first.close();
+    await first.closed;
+    let retry = await openWs(`${c!.wsUrl}/ws`, { headers: user.headers });
+    for (let i = 0; i < 20; i++) {
+      const reply = await retry.next();
+      if (reply.type === 'auth_success') break;
+      if (reply.type === 'error') {
+        await retry.closed;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        retry = await openWs(`${c!.wsUrl}/ws`, { headers: user.headers });
+      }
+    }
+    expect(retry.received.map((m) => m.type)).toContain('auth_success');
+    for (const socket of [retry, second, third]) socket.close();
+  });
+
+  it('refuses a nonce replayed on another instance', async () => {
+    const [a, b] = cluster.instances;
+    const user = await cluster.createUser();
+    const onA = await openAuthed(a!.wsUrl, user.token);
+    const onB = await openAuthed(b!.wsUrl, user.token);
+    const secretOf = (socket: typeof onA) =>
+      socket.received.find((m) => m.type === 'auth_success')?.sessionSecret as string;
+    const nonce = 'the-same-nonce-twice';
+    onA.send(signMessage(secretOf(onA), { type: 'ping' }, Date.now(), nonce));
+    expect((await onA.next()).type).toBe('pong');
+    onB.send(signMessage(secretOf(onB), { type: 'ping' }, Date.now(), nonce));
+    expect(await onB.nextOfType('error')).toMatchObject({ code: 'REPLAYED_NONCE' });
+    onA.close();
+    onB.close();
+  });
+
+  it('closes a session’s sockets on every instance when it logs out on one', async () => {
+    const [a, b, c] = cluster.instances;
+    const user = await cluster.createUser();
+    const onB = await openAuthed(b!.wsUrl, user.token);
+    const onC = await openAuthed(c!.wsUrl, user.token);
+    const logout = await fetch(`${a!.url}/api/auth/logout`, {
+      method: 'POST',
+      headers: { ...user.headers, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(logout.status).toBe(204);
+    for (const socket of [onB, onC]) {
+      expect(await socket.closed).toEqual({ code: 1008, reason: 'session-revoked' });
     }
   });
 });
