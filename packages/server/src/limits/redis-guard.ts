@@ -13,7 +13,9 @@ export interface RedisGuardOptions {
  * One Redis connection for the limits, used through `run(remote, local)`: the remote operation
  * when Redis answers, the in-process one when it does not. Nothing waits on a dead Redis: there
  * is no offline queue, every command has a timeout, and after a failure Redis is left alone for
- * a short pause (twice the command timeout) so a hung server costs one timeout, not one per call.
+ * a short pause (twice the command timeout) so a hung server costs one timeout, not one per
+ * call; then a PING finds out whether it answers again. Status is 'degraded' from the first
+ * failure until a command succeeds (or the connection is re-established).
  */
 export class RedisGuard {
   readonly client: Redis;
@@ -21,7 +23,9 @@ export class RedisGuard {
   private readonly pauseMs: number;
   private readonly commandTimeoutMs: number;
   private firstAttempt: Promise<void>;
+  private failing = false;
   private pausedUntil = 0;
+  private probe: NodeJS.Timeout | undefined;
   private degradedLogged = false;
 
   constructor(options: RedisGuardOptions) {
@@ -42,31 +46,31 @@ export class RedisGuard {
       this.client.once('error', () => resolve());
       this.client.once('end', () => resolve());
     });
-    this.client.on('error', (error: unknown) => this.degrade(error));
+    this.client.on('error', (error: unknown) => this.logDegraded(error));
     this.client.on('ready', () => {
-      this.pausedUntil = 0;
-      if (this.degradedLogged) this.log.info('redis is back; limits are cluster-wide again');
-      this.degradedLogged = false;
+      this.recovered();
       options.onReady?.();
     });
   }
 
   status(): 'ok' | 'degraded' {
-    return this.client.status === 'ready' && Date.now() >= this.pausedUntil ? 'ok' : 'degraded';
+    return this.client.status === 'ready' && !this.failing ? 'ok' : 'degraded';
   }
 
   async run<T>(remote: (client: Redis) => Promise<T>, local: () => T): Promise<T> {
     if (!(await this.usable())) return local();
     try {
-      return await remote(this.client);
+      const result = await remote(this.client);
+      if (this.failing) this.recovered();
+      return result;
     } catch (error) {
-      this.degrade(error);
-      this.pausedUntil = Date.now() + this.pauseMs;
+      this.failed(error);
       return local();
     }
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.probe);
     this.client.disconnect();
   }
 
@@ -86,7 +90,31 @@ export class RedisGuard {
     return false;
   }
 
-  private degrade(error: unknown): void {
+  private failed(error: unknown): void {
+    this.logDegraded(error);
+    this.failing = true;
+    this.pausedUntil = Date.now() + this.pauseMs;
+    if (this.probe) return;
+    this.probe = setTimeout(() => {
+      this.probe = undefined;
+      // While disconnected, the 'ready' event reports the recovery instead.
+      if (this.client.status !== 'ready') return;
+      this.client.ping().then(
+        () => this.recovered(),
+        (probeError: unknown) => this.failed(probeError),
+      );
+    }, this.pauseMs);
+    this.probe.unref();
+  }
+
+  private recovered(): void {
+    this.failing = false;
+    this.pausedUntil = 0;
+    if (this.degradedLogged) this.log.info('redis is back; limits are cluster-wide again');
+    this.degradedLogged = false;
+  }
+
+  private logDegraded(error: unknown): void {
     if (this.degradedLogged) return;
     this.degradedLogged = true;
     this.log.warn({ err: error }, 'redis unavailable; limits fall back to this instance only');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config';
@@ -152,6 +153,28 @@ describe.skipIf(!hasRedisServer)('limits while Redis is down', () => {
       expect(await a.nonces.remember('u', 'after-outage', 60_000)).toBe(true);
       expect(await b.nonces.remember('u', 'after-outage', 60_000)).toBe(false);
     } finally {
+      await redis.stop();
+    }
+  });
+
+  it('do not hang on a Redis that accepts connections but does not answer', async () => {
+    const redis = await startPrivateRedis(18_379 + Math.floor(Math.random() * 1_000));
+    const admin = new Redis(redis.url);
+    try {
+      const [a] = twoInstances({ commandTimeoutMs: 200 }, redis.url);
+      expect((await a.wsMessages.hit('u')).allowed).toBe(true);
+      expect(a.status()).toBe('ok');
+      // Every other client's commands now wait; ours must time out and fall back instead.
+      await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
+      expect(await a.nonces.remember('u', 'while-paused', 60_000)).toBe(true);
+      expect(a.status()).toBe('degraded');
+      // Within the pause, calls answer from memory straight away (the guard backs off).
+      expect(await a.nonces.remember('u', 'while-paused', 60_000)).toBe(false);
+      // The pause ends by itself; the guard's probe finds Redis answering again.
+      await waitFor(() => a.status() === 'ok');
+      expect((await a.wsMessages.hit('u')).allowed).toBe(true);
+    } finally {
+      admin.disconnect();
       await redis.stop();
     }
   });
