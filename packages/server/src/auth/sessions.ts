@@ -24,7 +24,7 @@ export interface IssuedRefresh {
 export interface RefreshPolicy {
   /** Lifetime of a refresh token; each rotation extends the session by as much. */
   ttlMs: number;
-  /** A rotated token presented again within this window is a second tab, not a theft; 0: never. */
+  /** A rotated token presented again within this window is a second tab, not a theft. */
   reuseGraceMs: number;
 }
 
@@ -61,8 +61,8 @@ export async function startSession(
 }
 
 /**
- * Exchanges a refresh token for a new one in the same session. The token row is locked
- * (SELECT ... FOR UPDATE), so two tabs refreshing with the same token at once are serialized:
+ * Exchanges a refresh token for a new one in the same session. The session and token rows are
+ * locked (SELECT ... FOR UPDATE), so two tabs refreshing with the same token at once are serialized:
  * the first rotates it, the second finds it rotated a moment ago (within the grace window) and
  * gets a fresh token of the same family. A token rotated longer ago was copied: the whole
  * session is revoked.
@@ -74,19 +74,28 @@ export async function rotateRefreshToken(
 ): Promise<RotationOutcome> {
   const parts = parseRefreshToken(presented);
   if (!parts) return { kind: 'invalid' };
+  // Taken on arrival, before waiting for the lock: a tab that arrived together with the one that
+  // rotated stays within the grace window however long the other transaction held the lock.
+  const now = new Date();
   return db.transaction(async (tx): Promise<RotationOutcome> => {
+    // The session row is locked first and every token lock is taken under it, so refreshes of
+    // one family queue on one lock and can never deadlock on each other's token rows.
+    const [family] = await tx
+      .select({ sessionId: refreshTokens.sessionId })
+      .from(refreshTokens)
+      .where(eq(refreshTokens.id, parts.id));
+    if (!family) return { kind: 'invalid' };
+    const [session] = await tx
+      .select()
+      .from(sessions)
+      .where(eq(sessions.id, family.sessionId))
+      .for('update');
     const [token] = await tx
       .select()
       .from(refreshTokens)
       .where(eq(refreshTokens.id, parts.id))
       .for('update');
     if (!token || !refreshSecretMatches(parts.secret, token.secretHash)) return { kind: 'invalid' };
-    const [session] = await tx
-      .select()
-      .from(sessions)
-      .where(eq(sessions.id, token.sessionId))
-      .for('update');
-    const now = new Date();
     if (!session || session.revokedAt || session.expiresAt <= now || token.expiresAt <= now) {
       return { kind: 'invalid' };
     }
