@@ -18,12 +18,6 @@ describe('WebSocket limits', () => {
   });
   afterAll(() => server.close());
 
-  async function status(): Promise<{ connections: { total: number; authenticated: number } }> {
-    return (await fetch(`${server.url}/websocket/status`)).json() as Promise<{
-      connections: { total: number; authenticated: number };
-    }>;
-  }
-
   it('drops messages past the rate with RATE_LIMITED and a retry hint, then closes a flooder', async () => {
     const user = await createTestUser(server);
     const client = await openAuthed(server.wsUrl, user.accessToken);
