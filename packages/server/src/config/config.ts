@@ -201,8 +201,8 @@ export function loadConfig(env: Env = process.env): Config {
       requireSignedMessages: readBoolean(env, 'WS_REQUIRE_SIGNED_MESSAGES', false),
       signatureMaxAgeMs: readPositiveNumber(env, 'WS_SIGNATURE_MAX_AGE_MS', 5 * MINUTE_MS),
       maxNoncesPerConnection: readInteger(env, 'WS_MAX_NONCES', 10_000, 1),
-      // 100 000 entries of about 150 bytes: some 15 MB at worst, far above what the rate limit lets
-      // the users of one instance produce within a signature window.
+      // 100 000 entries: about 22 MB with 22-character nonces (measured), some 50 MB with the longest
+      // allowed; far above what the rate limit lets the users of one instance produce in a window.
       nonceMemoryMaxEntries: readInteger(env, 'WS_NONCE_MEMORY_MAX_ENTRIES', 100_000, 1),
       // Three heartbeats: a killed instance's slots free themselves within 90 s by default.
       connectionLeaseMs: readPositiveNumber(env, 'WS_CONNECTION_LEASE_MS', 90_000),
