@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseOptions, USAGE } from './options';
-import { renderTable } from './report/table';
+import { renderTable, summarise } from './report/table';
 import { runBench } from './run-bench';
 
 /** `npm run bench -- [flags]`: runs the workloads, prints the table, writes the JSON. */
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const run = await runBench(options, (line) => process.stderr.write(`${line}\n`), profileDir);
   const out = options.out ?? join(RESULTS_DIR, `run-${stamp}.json`);
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, `${JSON.stringify(run, null, 2)}\n`);
+  await writeFile(out, `${JSON.stringify({ ...run, summary: summarise(run) }, null, 2)}\n`);
   process.stdout.write(
     `\nTidings bench ${run.startedAt} on ${run.machine.cpus} x ${run.machine.cpuModel}, ` +
       `node ${run.machine.node}\n\n${renderTable(run)}\n\nJSON: ${out}\n`,

@@ -6,6 +6,7 @@ import type { GrowthStep } from '../workloads/growth';
 import type { IdleResult } from '../workloads/idle';
 import type { ResumeWorkloadResult } from '../workloads/resume';
 import type { SaturationResult } from '../workloads/saturation';
+import type { SummaryRow } from './table';
 
 /** Everything one target produced; a workload that failed leaves its error instead. */
 export interface TargetResult {
@@ -35,4 +36,6 @@ export interface BenchRun {
   machine: Machine;
   options: BenchOptions;
   targets: TargetResult[];
+  /** The table's figures and ratios (filled in by the CLI from `targets`). */
+  summary?: SummaryRow[];
 }

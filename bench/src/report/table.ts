@@ -85,14 +85,51 @@ function kib(bytes: number | undefined): number | undefined {
   return bytes === undefined ? undefined : Math.round((bytes / KIB) * 100) / 100;
 }
 
-function format(value: number | undefined): string {
-  if (value === undefined || Number.isNaN(value)) return 'n/a';
+function format(value: number | null | undefined): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return 'n/a';
   return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }
 
-function ratio(ours: number | undefined, theirs: number | undefined): string {
-  if (ours === undefined || theirs === undefined || theirs === 0) return 'n/a';
-  return `${(ours / theirs).toFixed(2)}x`;
+function ratio(value: number | null | undefined): string {
+  return value === null || value === undefined ? 'n/a' : `${value.toFixed(2)}x`;
+}
+
+/** One metric of the run: each target's figure and each Tidings ÷ baseline ratio. */
+export interface SummaryRow {
+  metric: string;
+  better: 'higher' | 'lower';
+  values: Record<string, number | null>;
+  /** Keyed `<tidings kind>/<baseline kind>`, e.g. `tidings/socketio`. */
+  ratios: Record<string, number | null>;
+}
+
+/** The figures of the table, for the JSON file (null where a target has no figure). */
+export function summarise(run: BenchRun): SummaryRow[] {
+  const { baselines, ours } = split(run);
+  const summary: SummaryRow[] = [];
+  for (const row of rows(run)) {
+    const values = Object.fromEntries(run.targets.map((t) => [t.kind, row.value(t) ?? null]));
+    if (Object.values(values).every((v) => v === null)) continue;
+    const ratios: Record<string, number | null> = {};
+    for (const o of ours) {
+      for (const b of baselines) {
+        const [mine, theirs] = [row.value(o), row.value(b)];
+        ratios[`${o.kind}/${b.kind}`] =
+          mine === undefined || theirs === undefined || theirs === 0
+            ? null
+            : Math.round((mine / theirs) * 100) / 100;
+      }
+    }
+    summary.push({ metric: row.metric, better: row.better, values, ratios });
+  }
+  return summary;
+}
+
+function split(run: BenchRun) {
+  return {
+    baselines: run.targets.filter((t) => t.kind === 'ws' || t.kind === 'socketio'),
+    ours: run.targets.filter((t) => t.kind === 'tidings' || t.kind === 'tidings-pg'),
+  };
 }
 
 /**
@@ -100,29 +137,25 @@ function ratio(ours: number | undefined, theirs: number | undefined): string {
  * Socket.IO (the ratios are the result; absolute numbers on a shared machine are noise).
  */
 export function renderTable(run: BenchRun): string {
-  const targets = run.targets;
-  const baselines = targets.filter((t) => t.kind === 'ws' || t.kind === 'socketio');
-  const ours = targets.filter((t) => t.kind === 'tidings' || t.kind === 'tidings-pg');
-  const ratioColumns = ours.flatMap((o) => baselines.map((b) => ({ ours: o, base: b })));
+  const { baselines, ours } = split(run);
+  const pairs = ours.flatMap((o) => baselines.map((b) => ({ ours: o, base: b })));
   const header = [
     'metric',
     'better',
-    ...targets.map((t) => t.label),
-    ...ratioColumns.map((c) => `${c.ours.label} ÷ ${c.base.label}`),
+    ...run.targets.map((t) => t.label),
+    ...pairs.map((c) => `${c.ours.label} ÷ ${c.base.label}`),
   ];
   const lines = [header, header.map(() => '---')];
-  for (const row of rows(run)) {
-    const values = targets.map((t) => row.value(t));
-    if (values.every((v) => v === undefined)) continue;
+  for (const row of summarise(run)) {
     lines.push([
       row.metric,
       row.better,
-      ...values.map(format),
-      ...ratioColumns.map((c) => ratio(row.value(c.ours), row.value(c.base))),
+      ...run.targets.map((t) => format(row.values[t.kind])),
+      ...pairs.map((c) => ratio(row.ratios[`${c.ours.kind}/${c.base.kind}`])),
     ]);
   }
   const table = lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
-  const errors = targets.flatMap((t) =>
+  const errors = run.targets.flatMap((t) =>
     t.errors.map((e) => `- ${t.label} ${e.workload}: ${e.message.split('\n')[0]}`),
   );
   return errors.length ? `${table}\n\nFailed:\n${errors.join('\n')}` : table;
