@@ -1,0 +1,467 @@
+import {
+  type Conflict,
+  ConnectionState,
+  indexedDbOutboxStore,
+  memoryOutboxStore,
+  type Outbox,
+  type RealtimeClient,
+  type TidingsClient,
+} from '@tidings/client';
+import type { Folder, Note, NoteChanges, SyncEvent, Tag } from '@tidings/protocol';
+import { humanMessage } from '../error-messages';
+import { matchesView, type View, viewQuery } from '../note-filter';
+
+/** How long typing pauses before the edit is queued for the server. */
+const SAVE_DEBOUNCE_MS = 400;
+
+export interface WorkspaceSnapshot {
+  folders: Folder[];
+  tags: Tag[];
+  /** The notes of the current view and search, newest first, with unsaved local edits applied. */
+  notes: Note[];
+  view: View;
+  search: string;
+  selected: Note | null;
+  connection: ConnectionState;
+  lastSyncAt: number | null;
+  /** Edits not yet confirmed by the server. */
+  unsaved: number;
+  conflict: Conflict | null;
+  /** A human sentence about the last failure, until dismissed. */
+  problem: string | null;
+  loading: boolean;
+}
+
+type Listener = () => void;
+
+/**
+ * The signed-in user's data as the page shows it: the server's records (from REST and live
+ * events) plus the local edits not yet confirmed, which always win on screen so typing is never
+ * undone by an echo. React reads it through `useSyncExternalStore`.
+ */
+export class WorkspaceStore {
+  private readonly server = new Map<string, Note>();
+  /** Local values per note and field that the server has not confirmed yet. */
+  private readonly dirty = new Map<string, NoteChanges>();
+  /** Changes typed but not yet handed to the outbox (the debounce window). */
+  private readonly unsent = new Map<string, NoteChanges>();
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private folders: Folder[] = [];
+  private tags: Tag[] = [];
+  private view: View = { kind: 'all' };
+  private search = '';
+  private selectedId: string | null = null;
+  private conflict: Conflict | null = null;
+  private problem: string | null = null;
+  private loading = true;
+  private pending = 0;
+  private listSeq = 0;
+  private snapshot: WorkspaceSnapshot;
+  private readonly listeners = new Set<Listener>();
+  private readonly stops: (() => void)[] = [];
+  readonly outbox: Outbox;
+
+  constructor(
+    private readonly client: TidingsClient,
+    private readonly realtime: RealtimeClient,
+    userId: string,
+  ) {
+    const store =
+      typeof indexedDB === 'undefined' ? memoryOutboxStore() : indexedDbOutboxStore(userId);
+    this.outbox = client.createOutbox(store);
+    this.snapshot = this.build();
+  }
+
+  subscribe = (listener: Listener): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getSnapshot = (): WorkspaceSnapshot => this.snapshot;
+
+  start(): void {
+    this.stops.push(
+      this.realtime.on('state', () => this.changed()),
+      this.realtime.on('event', (event) => this.apply(event)),
+      this.realtime.on('ready', () => {
+        this.rejoin();
+        void this.outbox.flush();
+        this.changed();
+      }),
+      this.realtime.on('resync', () => void this.reloadAll()),
+      this.realtime.on('error', (error) => this.report(error)),
+      this.outbox.on('pending', (count) => {
+        this.pending = count;
+        this.changed();
+      }),
+      this.outbox.on('applied', ({ entry, note }) => this.confirmed(entry.changes, note)),
+      this.outbox.on('conflict', (conflict) => {
+        this.server.set(conflict.server.id, conflict.server);
+        this.conflict = conflict;
+        this.changed();
+      }),
+      this.outbox.on('failed', ({ entry, error }) => {
+        this.dirty.delete(entry.noteId);
+        this.report(error);
+      }),
+    );
+    const flushOnHide = () => this.flushAllEdits();
+    window.addEventListener('pagehide', flushOnHide);
+    this.stops.push(() => window.removeEventListener('pagehide', flushOnHide));
+    // Poll the outbox into the server after a reload (queued in IndexedDB), then connect.
+    void this.outbox.pending().then((entries) => {
+      this.pending = entries.length;
+      for (const entry of entries) this.markDirty(entry.noteId, entry.changes);
+      this.changed();
+    });
+    this.realtime.connect();
+    void this.reloadAll();
+  }
+
+  stop(): void {
+    this.flushAllEdits();
+    for (const stop of this.stops.splice(0)) stop();
+    for (const timer of this.timers.values()) clearTimeout(timer);
+  }
+
+  // --- reading -------------------------------------------------------------------------------
+
+  async reloadAll(): Promise<void> {
+    await Promise.all([this.reloadFolders(), this.reloadTags(), this.reloadList()]);
+  }
+
+  async reloadList(): Promise<void> {
+    const seq = ++this.listSeq;
+    const view = this.view;
+    this.loading = true;
+    this.changed();
+    try {
+      const page = await this.client.notes.list({ ...viewQuery(view, this.search), limit: 200 });
+      if (seq !== this.listSeq) return;
+      for (const note of page.notes) this.server.set(note.id, note);
+      // Drop what the server no longer lists for this view (changed while we were away).
+      for (const [id, note] of this.server) {
+        if (matchesView(note, view, this.search) && !page.notes.some((n) => n.id === id)) {
+          if (!page.nextCursor) this.server.delete(id);
+        }
+      }
+    } catch (error) {
+      this.report(error);
+    } finally {
+      if (seq === this.listSeq) this.loading = false;
+      this.changed();
+    }
+  }
+
+  private async reloadFolders(): Promise<void> {
+    try {
+      this.folders = await this.client.folders.list();
+      this.changed();
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  private async reloadTags(): Promise<void> {
+    try {
+      this.tags = await this.client.tags.list();
+      this.changed();
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  setView(view: View): void {
+    this.view = view;
+    this.changed();
+    void this.reloadList();
+  }
+
+  setSearch(search: string): void {
+    this.search = search;
+    this.changed();
+    void this.reloadList();
+  }
+
+  select(id: string | null): void {
+    if (this.selectedId && this.selectedId !== id) {
+      this.flushEdits(this.selectedId);
+      this.realtime.send({ type: 'leave_note', noteId: this.selectedId });
+    }
+    this.selectedId = id;
+    this.changed();
+    if (!id) return;
+    this.realtime.send({ type: 'join_note', noteId: id });
+    void this.refreshNote(id);
+  }
+
+  private async refreshNote(id: string): Promise<void> {
+    try {
+      this.server.set(id, await this.client.notes.get(id));
+      this.changed();
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  // --- notes ---------------------------------------------------------------------------------
+
+  async createNote(): Promise<void> {
+    const folderId = this.view.kind === 'folder' ? this.view.folderId : null;
+    const tags = this.view.kind === 'tag' ? [this.view.tag] : undefined;
+    try {
+      const note = await this.client.notes.create({
+        id: crypto.randomUUID(),
+        title: '',
+        content: '',
+        folderId,
+        starred: this.view.kind === 'starred' ? true : undefined,
+        tags,
+      });
+      this.server.set(note.id, note);
+      this.select(note.id);
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  /** A change typed in the editor: shown at once, sent after a short pause. */
+  edit(id: string, changes: NoteChanges): void {
+    this.markDirty(id, changes);
+    this.unsent.set(id, { ...this.unsent.get(id), ...changes });
+    clearTimeout(this.timers.get(id));
+    this.timers.set(
+      id,
+      setTimeout(() => this.flushEdits(id), SAVE_DEBOUNCE_MS),
+    );
+    this.changed();
+  }
+
+  /** A one-click change (star, archive, move, tags): sent at once. */
+  change(id: string, changes: NoteChanges): void {
+    this.edit(id, changes);
+    this.flushEdits(id);
+  }
+
+  flushEdits(id: string): void {
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+    const changes = this.unsent.get(id);
+    if (!changes) return;
+    this.unsent.delete(id);
+    const baseVersion = this.server.get(id)?.version ?? 0;
+    void this.outbox
+      .enqueue(id, changes, baseVersion)
+      .then(() => this.outbox.flush())
+      .catch((error: unknown) => this.report(error));
+  }
+
+  private flushAllEdits(): void {
+    for (const id of [...this.unsent.keys()]) this.flushEdits(id);
+  }
+
+  async trash(id: string): Promise<void> {
+    await this.run(async () => {
+      this.flushEdits(id);
+      await this.outbox.flush();
+      await this.client.notes.trash(id);
+      const note = this.server.get(id);
+      if (note) this.server.set(id, { ...note, deleted: true });
+      if (this.selectedId === id) this.select(null);
+    });
+  }
+
+  async restore(id: string): Promise<void> {
+    await this.run(async () => {
+      this.server.set(id, await this.client.notes.restore(id));
+    });
+  }
+
+  async deleteForever(id: string): Promise<void> {
+    await this.run(async () => {
+      await this.client.notes.deletePermanently(id);
+      this.forget(id);
+    });
+  }
+
+  async revert(id: string, version: number): Promise<void> {
+    await this.run(async () => {
+      this.flushEdits(id);
+      await this.outbox.flush();
+      this.dirty.delete(id);
+      this.server.set(id, await this.client.notes.revert(id, version));
+    });
+  }
+
+  /** The user's answer to a conflict: keep the local changes on top of the server's, or drop them. */
+  resolveConflict(keep: 'mine' | 'theirs'): void {
+    const conflict = this.conflict;
+    if (!conflict) return;
+    this.conflict = null;
+    if (keep === 'theirs') {
+      this.dirty.delete(conflict.noteId);
+      this.changed();
+      return;
+    }
+    this.markDirty(conflict.noteId, conflict.local);
+    void this.outbox
+      .enqueue(conflict.noteId, conflict.local, conflict.server.version)
+      .then(() => this.outbox.flush())
+      .catch((error: unknown) => this.report(error));
+    this.changed();
+  }
+
+  // --- folders -------------------------------------------------------------------------------
+
+  async createFolder(name: string, parentId: string | null): Promise<void> {
+    await this.run(async () => {
+      const folder = await this.client.folders.create({ id: crypto.randomUUID(), name, parentId });
+      this.upsertFolder(folder);
+    });
+  }
+
+  async updateFolder(
+    id: string,
+    changes: { name?: string; parentId?: string | null },
+  ): Promise<void> {
+    await this.run(async () => this.upsertFolder(await this.client.folders.update(id, changes)));
+  }
+
+  async deleteFolder(id: string): Promise<void> {
+    await this.run(async () => {
+      await this.client.folders.delete(id);
+      this.folders = this.folders.filter((folder) => folder.id !== id);
+      if (this.view.kind === 'folder' && this.view.folderId === id) this.setView({ kind: 'all' });
+      else void this.reloadList();
+      void this.reloadFolders();
+    });
+  }
+
+  dismissProblem(): void {
+    this.problem = null;
+    this.changed();
+  }
+
+  report(error: unknown): void {
+    this.problem = humanMessage(error);
+    this.changed();
+  }
+
+  // --- live events ---------------------------------------------------------------------------
+
+  private apply(event: SyncEvent): void {
+    switch (event.type) {
+      case 'note_created_sync':
+        this.server.set(event.noteData.id, event.noteData);
+        if (event.noteData.tags.length > 0) void this.reloadTags();
+        break;
+      case 'note_sync': {
+        const known = this.server.get(event.noteId);
+        if (known) this.server.set(event.noteId, { ...known, ...event.updatedNote } as Note);
+        else void this.refreshNote(event.noteId);
+        // Connections that did not join a note get no content; the open note needs it.
+        if (event.noteId === this.selectedId && !('content' in event.updatedNote)) {
+          void this.refreshNote(event.noteId);
+        }
+        if (event.changes.tags) void this.reloadTags();
+        break;
+      }
+      case 'note_deleted_sync':
+        if (event.permanent) this.forget(event.noteId);
+        else {
+          const note = this.server.get(event.noteId);
+          if (note) this.server.set(event.noteId, { ...note, deleted: true });
+          if (this.selectedId === event.noteId) this.selectedId = null;
+        }
+        break;
+      case 'folder_created_sync':
+        this.upsertFolder(event.folderData);
+        break;
+      case 'folder_updated_sync':
+        this.upsertFolder(event.updatedFolder);
+        break;
+      case 'folder_deleted_sync':
+        this.folders = this.folders.filter((folder) => folder.id !== event.folderId);
+        break;
+    }
+    this.changed();
+  }
+
+  private confirmed(sent: NoteChanges, note: Note): void {
+    this.server.set(note.id, note);
+    const dirty = this.dirty.get(note.id);
+    if (dirty) {
+      for (const [field, value] of Object.entries(sent)) {
+        const key = field as keyof NoteChanges;
+        if (JSON.stringify(dirty[key]) === JSON.stringify(value)) delete dirty[key];
+      }
+      if (Object.keys(dirty).length === 0) this.dirty.delete(note.id);
+    }
+    this.changed();
+  }
+
+  private rejoin(): void {
+    if (this.selectedId) this.realtime.send({ type: 'join_note', noteId: this.selectedId });
+  }
+
+  private markDirty(id: string, changes: NoteChanges): void {
+    this.dirty.set(id, { ...this.dirty.get(id), ...changes });
+  }
+
+  private forget(id: string): void {
+    this.server.delete(id);
+    this.dirty.delete(id);
+    if (this.selectedId === id) this.selectedId = null;
+  }
+
+  private upsertFolder(folder: Folder): void {
+    this.folders = [...this.folders.filter((f) => f.id !== folder.id), folder];
+    this.changed();
+  }
+
+  private async run(action: () => Promise<void>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      this.report(error);
+    } finally {
+      this.changed();
+    }
+  }
+
+  private display(note: Note): Note {
+    const dirty = this.dirty.get(note.id);
+    return dirty ? { ...note, ...dirty } : note;
+  }
+
+  private build(): WorkspaceSnapshot {
+    const notes = [...this.server.values()]
+      .map((note) => this.display(note))
+      .filter((note) => matchesView(note, this.view, this.search))
+      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || b.id.localeCompare(a.id));
+    const selected = this.selectedId ? this.server.get(this.selectedId) : undefined;
+    return {
+      folders: [...this.folders].sort(
+        (a, b) => a.sortOrder - b.sortOrder || a.name.localeCompare(b.name),
+      ),
+      tags: this.tags,
+      notes,
+      view: this.view,
+      search: this.search,
+      selected: selected ? this.display(selected) : null,
+      connection: this.realtime.state,
+      lastSyncAt: this.realtime.lastSyncAt,
+      unsaved: this.pending + this.unsent.size,
+      conflict: this.conflict,
+      problem: this.problem,
+      loading: this.loading,
+    };
+  }
+
+  private changed(): void {
+    this.snapshot = this.build();
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+export { ConnectionState };
