@@ -9,7 +9,8 @@ import {
   clusterSkipReason,
   startCluster,
 } from '../helpers/cluster';
-import { EventFollower } from '../helpers/event-follower';
+import { type ChangeFollower, EventFollower } from '../helpers/event-follower';
+import { WsFollower } from '../helpers/ws-follower';
 import type { InstanceProcess } from '../helpers/instance-process';
 import { hasRedisServer, type PrivateRedis, startPrivateRedis } from '../helpers/redis-server';
 import { freePort } from '../helpers/test-server';
@@ -109,7 +110,13 @@ describe.skipIf(clusterSkipReason !== null || !hasRedisServer)(
     it('every client converges to the database: nothing lost, nothing doubled', async () => {
       const people = await Promise.all(Array.from({ length: USERS }, () => cluster.createUser()));
       const urls = () => live.map((instance) => instance.url);
-      const followers = people.map((user) => new EventFollower(urls, user.headers));
+      const wsUrls = () => live.map((instance) => instance.wsUrl);
+      // Half the users follow over SSE, half over WebSocket with resume.
+      const followers: ChangeFollower[] = people.map((user, index) =>
+        index % 2 === 0
+          ? new EventFollower(urls, user.headers)
+          : new WsFollower(wsUrls, user.token),
+      );
       const writers = people.map((user) => new Writer(user, () => live));
 
       const kill = async (instance: InstanceProcess, signal: 'SIGTERM' | 'SIGKILL') => {
@@ -138,7 +145,7 @@ describe.skipIf(clusterSkipReason !== null || !hasRedisServer)(
 
       const report = [];
       for (const [index, user] of people.entries()) {
-        const follower = followers[index] as EventFollower;
+        const follower = followers[index] as ChangeFollower;
         const [row] = await cluster.store.db
           .select({ lastSeq: users.lastSeq })
           .from(users)
@@ -149,10 +156,12 @@ describe.skipIf(clusterSkipReason !== null || !hasRedisServer)(
           .select()
           .from(notes)
           .where(eq(notes.userId, user.userId));
-        const expected = new Map(stored.map((n) => [n.id, [n.title, n.content, n.version]]));
-        const seen = new Map(
-          [...follower.notes.values()].map((n: Note) => [n.id, [n.title, n.content, n.version]]),
-        );
+        // A socket that has not joined a note gets its list fields, not its content (the
+        // protocol's privacy rule); SSE carries whole notes.
+        const view = (n: Pick<Note, 'title' | 'content' | 'version'>) =>
+          follower instanceof WsFollower ? [n.title, n.version] : [n.title, n.content, n.version];
+        const expected = new Map(stored.map((n) => [n.id, view(n)]));
+        const seen = new Map([...follower.notes.values()].map((n) => [n.id, view(n)]));
         expect(seen).toEqual(expected);
         expect(follower.counts.duplicates).toBe(0);
         expect(follower.counts.gaps).toBe(0);
@@ -160,6 +169,7 @@ describe.skipIf(clusterSkipReason !== null || !hasRedisServer)(
         const writer = writers[index] as Writer;
         report.push({
           user: index,
+          transport: follower instanceof WsFollower ? 'websocket' : 'sse',
           changes: row!.lastSeq,
           writes: writer.writes,
           retries: writer.retries,

@@ -11,11 +11,10 @@ export interface FollowerCounts {
 }
 
 /**
- * A client that follows one user's events over SSE the way a real one does: when its stream
- * ends or its instance dies it reconnects to another instance with Last-Event-ID, applying
- * each change once, in seq order, to its own copy of the user's notes.
+ * One user's copy of their notes, kept by applying change events once, in seq order, and the
+ * counts that prove it: duplicates, gaps and resyncs must stay zero.
  */
-export class EventFollower {
+export abstract class ChangeFollower {
   readonly notes = new Map<string, Note>();
   readonly counts: FollowerCounts = {
     applied: 0,
@@ -25,7 +24,46 @@ export class EventFollower {
     resyncs: 0,
   };
   lastSeq = 0;
-  private stopped = false;
+  protected stopped = false;
+
+  protected apply(type: string, seq: number | undefined, data: unknown): void {
+    if (type === 'resync_required') this.counts.resyncs++;
+    if (seq === undefined) return; // ready, resumed, token_expired, ...: not changes
+    if (seq <= this.lastSeq) {
+      this.counts.duplicates++;
+      return;
+    }
+    if (seq !== this.lastSeq + 1) this.counts.gaps++;
+    this.lastSeq = seq;
+    this.counts.applied++;
+    const body = data as { noteData?: Note; updatedNote?: Note; noteId?: string };
+    if (type === 'note_created_sync' && body.noteData) {
+      this.notes.set(body.noteData.id, body.noteData);
+    }
+    if (type === 'note_sync' && body.updatedNote && body.noteId) {
+      this.notes.set(body.noteId, { ...this.notes.get(body.noteId), ...body.updatedNote } as Note);
+    }
+  }
+
+  /** Resolves once the follower has applied everything up to `seq`. */
+  async waitFor(seq: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.lastSeq < seq) {
+      if (Date.now() > deadline) {
+        throw new Error(`follower stuck at seq ${this.lastSeq}, expected ${seq}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  abstract stop(): Promise<void>;
+}
+
+/**
+ * Follows over SSE the way a real client does: when its stream ends or its instance dies it
+ * reconnects to another instance with Last-Event-ID.
+ */
+export class EventFollower extends ChangeFollower {
   private stream: SseStream | null = null;
   private readonly done: Promise<void>;
 
@@ -33,6 +71,7 @@ export class EventFollower {
     private readonly urls: () => string[],
     private readonly headers: Record<string, string>,
   ) {
+    super();
     this.done = this.run();
   }
 
@@ -49,7 +88,11 @@ export class EventFollower {
         for (;;) {
           const frame = await this.stream.next(3_600_000);
           if (!frame) break;
-          this.apply(frame.event, frame.id, frame.data);
+          this.apply(
+            frame.event,
+            frame.id === undefined ? undefined : Number(frame.id),
+            frame.data,
+          );
         }
       } catch {
         // The instance is gone or refused: try the next one.
@@ -57,36 +100,6 @@ export class EventFollower {
       if (this.stopped) break;
       this.counts.reconnects++;
       await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
-  private apply(event: string, id: string | undefined, data: unknown): void {
-    if (event === 'resync_required') this.counts.resyncs++;
-    if (id === undefined) return; // ready, token_expired, ...: not changes
-    const seq = Number(id);
-    if (seq <= this.lastSeq) {
-      this.counts.duplicates++;
-      return;
-    }
-    if (seq !== this.lastSeq + 1) this.counts.gaps++;
-    this.lastSeq = seq;
-    this.counts.applied++;
-    const body = data as { noteData?: Note; updatedNote?: Note; noteId?: string };
-    if (event === 'note_created_sync' && body.noteData)
-      this.notes.set(body.noteData.id, body.noteData);
-    if (event === 'note_sync' && body.updatedNote && body.noteId) {
-      this.notes.set(body.noteId, body.updatedNote);
-    }
-  }
-
-  /** Resolves once the follower has applied everything up to `seq`. */
-  async waitFor(seq: number, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.lastSeq < seq) {
-      if (Date.now() > deadline) {
-        throw new Error(`follower stuck at seq ${this.lastSeq}, expected ${seq}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
