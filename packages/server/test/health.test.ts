@@ -12,7 +12,10 @@ describe('health and readiness', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: true, bus: 'ok' } });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { database: true, bus: 'ok', limits: 'ok' },
+    });
   });
 
   it('answers unknown routes with the error envelope', async () => {
