@@ -26,6 +26,7 @@ describe('the web app at /', () => {
     registerHealthRoutes(app, {
       store: { ping: async () => true } as never,
       hub: { status: () => 'ok' } as never,
+      limits: { status: () => 'ok' } as never,
     });
     app.get('/api/ping', async () => ({ pong: true }));
     await registerWebApp(app, fakeBuild());
