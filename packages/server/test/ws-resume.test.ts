@@ -6,7 +6,9 @@ import { createTestUser } from './helpers/test-user';
 import { openAuthed, type Received, type WsClient } from './helpers/ws-client';
 
 const seqsOf = (messages: Received[]) =>
-  messages.filter((m) => typeof m.seq === 'number' && m.type.endsWith('_sync')).map((m) => m.seq);
+  messages
+    .filter((m) => typeof m.seq === 'number' && m.type.endsWith('_sync'))
+    .map((m) => m.seq as number);
 
 /** Collects messages until `done` says so; returns them all. */
 async function collectUntil(client: WsClient, done: (m: Received) => boolean, timeoutMs = 15_000) {
