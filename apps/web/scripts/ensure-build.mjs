@@ -1,7 +1,8 @@
 // Builds the web app when dist/ is missing or older than its sources, so `npm start` on a fresh
 // clone serves the app and a pull that changed the app is picked up, without rebuilding when
 // nothing changed. Usage: node apps/web/scripts/ensure-build.mjs [--force]
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import console from 'node:console';
 import process from 'node:process';
@@ -9,7 +10,12 @@ import { fileURLToPath, URL } from 'node:url';
 import { build } from 'vite';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
-const builtIndex = join(appDir, 'dist', 'index.html');
+const distDir = join(appDir, 'dist');
+const builtIndex = join(distDir, 'index.html');
+const workDir = join(appDir, '.tmp');
+const lockDir = join(workDir, 'build.lock');
+/** A lock older than this belongs to a build that died; take it over. */
+const STALE_LOCK_MS = 120_000;
 const sources = [
   'src',
   'index.html',
@@ -33,10 +39,47 @@ export function webBuildIsCurrent() {
   return sources.every((source) => newestMtime(join(appDir, source)) <= builtAt);
 }
 
+/**
+ * Test files and `npm start` may ask at the same moment: one builds while the others wait for the
+ * lock and then find the build current. The build goes to a scratch directory and replaces dist/
+ * in one rename, so a server starting meanwhile never sees half a build.
+ */
 export async function ensureWebBuild({ force = false } = {}) {
   if (!force && webBuildIsCurrent()) return false;
-  await build({ root: appDir, logLevel: 'warn', configFile: join(appDir, 'vite.config.ts') });
-  return true;
+  await acquireLock();
+  try {
+    if (!force && webBuildIsCurrent()) return false;
+    const scratch = join(workDir, `build-${process.pid}`);
+    rmSync(scratch, { recursive: true, force: true });
+    await build({
+      root: appDir,
+      logLevel: 'warn',
+      configFile: join(appDir, 'vite.config.ts'),
+      build: { outDir: scratch, emptyOutDir: true },
+    });
+    const previous = join(workDir, `previous-${process.pid}`);
+    if (existsSync(distDir)) renameSync(distDir, previous);
+    renameSync(scratch, distDir);
+    rmSync(previous, { recursive: true, force: true });
+    return true;
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+async function acquireLock() {
+  mkdirSync(workDir, { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      return;
+    } catch (error) {
+      if (error?.code !== 'EEXIST') throw error;
+      const age = Date.now() - statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs;
+      if (age > STALE_LOCK_MS) rmSync(lockDir, { recursive: true, force: true });
+      else await sleep(100);
+    }
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
