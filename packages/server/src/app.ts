@@ -34,6 +34,8 @@ export interface AppOptions {
   /** The resolved signing secret (from config, or generated under dataDir outside production). */
   jwtSecret: string;
   hub?: SyncHub;
+  /** Where log lines go instead of stdout (tests read them to prove what is never logged). */
+  logStream?: { write(line: string): void };
 }
 
 /** What route plugins and the gateway share; built once per app. */
@@ -64,7 +66,7 @@ export interface TidingsApp {
 export async function buildApp(options: AppOptions): Promise<TidingsApp> {
   const { config, store } = options;
   const http = Fastify({
-    logger: loggerOptions(config),
+    logger: { ...loggerOptions(config), ...(options.logStream && { stream: options.logStream }) },
     bodyLimit: config.bodyLimitBytes,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     // The body of a JSON route must be JSON: text/plain and forms are the classic CSRF vectors.

@@ -36,6 +36,7 @@ export async function freePort(): Promise<number> {
 export async function startTestServer(
   env: Record<string, string> = {},
   shared?: { store: Store; jwtSecret: string },
+  options: { logStream?: { write(line: string): void } } = {},
 ): Promise<TestServer> {
   const port = await freePort();
   // A second instance on the same database shares the first one's store and signing secret.
@@ -50,7 +51,12 @@ export async function startTestServer(
     ...env,
   });
   const store = shared?.store ?? (await openStore({ databaseUrl: database.url }));
-  const app = await buildApp({ config, store, jwtSecret: config.jwtSecret as string });
+  const app = await buildApp({
+    config,
+    store,
+    jwtSecret: config.jwtSecret as string,
+    logStream: options.logStream,
+  });
   await app.http.listen({ port, host: '127.0.0.1' });
   return {
     app,
