@@ -93,7 +93,8 @@ describe('changes written straight to the database by another service', () => {
             where datname = $1 and query ilike 'LISTEN%'`,
           [databaseName],
         );
-        expect(rowCount).toBe(1);
+        // The outside-change relay's and the Postgres bus's listening connections.
+        expect(rowCount).toBe(2);
       } finally {
         await admin.end();
       }

@@ -14,6 +14,11 @@ export type BusRecoveredListener = () => void;
  */
 export interface SyncHub {
   publish(userId: string, events: readonly SyncEvent[], originId?: string): void;
+  /**
+   * Delivers to this instance's connections only: for events every instance learns of by
+   * itself (changes written outside Tidings, announced to all by the database).
+   */
+  deliverLocally(userId: string, events: readonly SyncEvent[]): void;
   subscribe(userId: string, listener: EventListener): () => void;
   revokeSession(userId: string, sessionId: string): void;
   onSessionRevoked(listener: SessionRevokedListener): () => void;
@@ -39,6 +44,9 @@ export function createMemoryHub(): SyncHub {
       for (const event of events) {
         for (const listener of listeners) listener(event, originId);
       }
+    },
+    deliverLocally(userId, events) {
+      this.publish(userId, events);
     },
     subscribe(userId, listener) {
       let listeners = listenersByUser.get(userId);

@@ -37,7 +37,8 @@ function parseNotification(payload: string): Notification | null {
 
 /**
  * Relays changes that other services wrote straight to the database: the triggers log them and
- * NOTIFY; this reads each from the log and publishes it like any change made through Tidings.
+ * NOTIFY; this reads each from the log and delivers it like any change made through Tidings.
+ * Every instance hears the NOTIFY itself, so each delivers only to its own connections.
  */
 export async function startOutsideChangeRelay(deps: {
   store: Store;
@@ -50,7 +51,7 @@ export async function startOutsideChangeRelay(deps: {
 
   async function relay(notification: Notification): Promise<void> {
     const [event] = await reader.read(notification.userId, notification.seq - 1, 1);
-    if (event && event.seq === notification.seq) hub.publish(notification.userId, [event]);
+    if (event && event.seq === notification.seq) hub.deliverLocally(notification.userId, [event]);
   }
 
   async function republishSince(since: Date): Promise<void> {
@@ -69,7 +70,7 @@ export async function startOutsideChangeRelay(deps: {
       .limit(RECONNECT_MAX_EVENTS);
     for (const row of rows) {
       const event = { ...(row.payload as object), type: row.type, seq: row.seq } as SyncEvent;
-      hub.publish(row.userId, [event]);
+      hub.deliverLocally(row.userId, [event]);
     }
     log.info({ events: rows.length }, 'outside-change listener reconnected; republished');
   }

@@ -103,6 +103,7 @@ export async function createRedisHub(
       local.publish(userId, events, originId);
       send(USER_CHANNEL_PREFIX + userId, { from: instanceId, events: [...events] });
     },
+    deliverLocally: (userId, events) => local.publish(userId, events),
     subscribe(userId, listener) {
       const unsubscribeLocal = local.subscribe(userId, listener);
       const count = (localUsers.get(userId) ?? 0) + 1;

@@ -111,3 +111,30 @@ describe.skipIf(clusterSkipReason !== null)('three instances on Postgres and Red
     }
   });
 });
+
+describe.skipIf(clusterSkipReason !== null)('two instances on Postgres alone (no Redis)', () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await startCluster(['p', 'q'], {});
+  }, 60_000);
+  afterAll(() => cluster?.close());
+
+  it('fans out over LISTEN/NOTIFY and closes a logged-out session on the other instance', async () => {
+    const [p, q] = cluster.instances;
+    const user = await cluster.createUser();
+    const onQ = await openAuthed(q!.wsUrl, user.token);
+    const onP = await openAuthed(p!.wsUrl, user.token);
+    onP.send({ type: 'folder_created', folderData: { name: 'Via Postgres' } });
+    expect(await onQ.nextOfType('folder_created_sync')).toMatchObject({
+      seq: 1,
+      folderData: { name: 'Via Postgres' },
+    });
+    const logout = await fetch(`${p!.url}/api/auth/logout`, {
+      method: 'POST',
+      headers: { ...user.headers, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(logout.status).toBe(204);
+    expect(await onQ.closed).toEqual({ code: 1008, reason: 'session-revoked' });
+  });
+});
