@@ -141,6 +141,39 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
       .toBe('milk, eggs, bread, tea');
   });
 
+  it('labels every control, works from the keyboard and fits a phone screen', async () => {
+    const unlabelled = await second.evaluate(() =>
+      [...document.querySelectorAll('input, select, textarea, button')]
+        .filter((element) => {
+          const control = element as HTMLInputElement;
+          const named =
+            (control.labels?.length ?? 0) > 0 ||
+            control.getAttribute('aria-label') ||
+            (element.tagName === 'BUTTON' && element.textContent?.trim());
+          return !named;
+        })
+        .map((element) => element.outerHTML.slice(0, 80)),
+    );
+    expect(unlabelled).toEqual([]);
+
+    // Keyboard only: focus the search box, type, and the list follows.
+    await second.getByLabel('Search notes').focus();
+    await second.keyboard.type('bread');
+    await expect
+      .poll(() => second.locator('.note-title').allTextContents(), { timeout: LIVE_TIMEOUT })
+      .toEqual(['Shopping list!']);
+
+    await second.setViewportSize({ width: 390, height: 844 });
+    const overflow = () =>
+      second.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await second.screenshot({ path: join(SHOTS, 'phone-editor.png') });
+    await second.getByRole('button', { name: '← Notes' }).click();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await second.screenshot({ path: join(SHOTS, 'phone-list.png') });
+    await second.setViewportSize({ width: 1280, height: 800 });
+  });
+
   it('ran without page errors or CSP violations', () => {
     // A failed request while the server was down is expected; nothing else.
     const unexpected = pageErrors.filter(
