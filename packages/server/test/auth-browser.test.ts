@@ -29,18 +29,20 @@ async function inPage(page: Page, api: string, email: string): Promise<Record<st
         const text = await response.text();
         return { status: response.status, body: text ? JSON.parse(text) : null };
       };
-      const token = (await call('GET', '/api/csrf-token')).body as { csrfToken: string };
+      const csrfToken = async () =>
+        ((await call('GET', '/api/csrf-token')).body as { csrfToken: string }).csrfToken;
+      const anonymous = await csrfToken();
       const results: Record<string, { status: number; body: unknown }> = {};
       results.noCsrf = await call('POST', '/api/auth/register', undefined, { email, password });
-      results.register = await call('POST', '/api/auth/register', token.csrfToken, {
-        email,
-        password,
-      });
+      results.register = await call('POST', '/api/auth/register', anonymous, { email, password });
       results.visibleCookies = { status: 0, body: document.cookie };
       results.me = await call('GET', '/api/auth/me');
-      results.refresh = await call('POST', '/api/auth/refresh', token.csrfToken, {});
+      // The token is bound to the session: the one from before sign-in no longer passes.
+      results.staleCsrf = await call('POST', '/api/auth/refresh', anonymous, {});
+      const signedIn = await csrfToken();
+      results.refresh = await call('POST', '/api/auth/refresh', signedIn, {});
       results.meAfterRefresh = await call('GET', '/api/auth/me');
-      results.logout = await call('POST', '/api/auth/logout', token.csrfToken, {});
+      results.logout = await call('POST', '/api/auth/logout', signedIn, {});
       results.meAfterLogout = await call('GET', '/api/auth/me');
       return results;
     },
@@ -82,6 +84,10 @@ describe.skipIf(!hasChromium)('accounts, CSRF and CORS in Chromium', () => {
     expect(results.me).toMatchObject({
       status: 200,
       body: { user: { email: 'same-origin@example.test' } },
+    });
+    expect(results.staleCsrf).toMatchObject({
+      status: 403,
+      body: { error: { code: 'CSRF_INVALID' } },
     });
     expect(results.refresh!.status).toBe(200);
     expect(results.meAfterRefresh!.status).toBe(200);

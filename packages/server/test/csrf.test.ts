@@ -79,6 +79,40 @@ describe('CSRF protection', () => {
     }
   });
 
+  it('binds the token to the session: a token of another session, or from before sign-in, fails', async () => {
+    const alice = await signUp(server);
+    const mallory = await signUp(server);
+    const aliceAccess = `tidings_at=${alice.browser.jar.get('tidings_at')}`;
+    // Mallory's genuine, signed-in pair, planted into Alice's browser next to her access cookie.
+    const malloryToken = await mallory.browser.fetchCsrfToken();
+    expect(
+      await rawLogin(server, {
+        'x-csrf-token': malloryToken,
+        cookie: `${aliceAccess}; tidings_csrf=${malloryToken}`,
+      }),
+    ).toEqual({ status: 403, code: 'CSRF_INVALID' });
+    // A pair from before sign-in (no session) fails once the browser holds a session...
+    const anonymous = await new TestBrowser(server).fetchCsrfToken();
+    expect(
+      await rawLogin(server, {
+        'x-csrf-token': anonymous,
+        cookie: `${aliceAccess}; tidings_csrf=${anonymous}`,
+      }),
+    ).toEqual({ status: 403, code: 'CSRF_INVALID' });
+    // ...and fetching again with the session's cookies gives a token that passes.
+    const fresh = await fetch(`${server.url}/api/csrf-token`, {
+      headers: { cookie: `${aliceAccess}; tidings_csrf=${anonymous}` },
+    });
+    const { csrfToken } = (await fresh.json()) as { csrfToken: string };
+    expect(csrfToken).not.toBe(anonymous);
+    expect(
+      await rawLogin(server, {
+        'x-csrf-token': csrfToken,
+        cookie: `${aliceAccess}; tidings_csrf=${csrfToken}`,
+      }),
+    ).toEqual({ status: 401, code: 'INVALID_CREDENTIALS' });
+  });
+
   it('refuses a cookie and header pair forged without the server key', async () => {
     const nonce = randomBytes(32).toString('base64url');
     const forged = `${nonce}.${randomBytes(32).toString('base64url')}`;
@@ -224,5 +258,32 @@ describe('CSRF cookie behind https', () => {
     expect(cookies.find((c) => c.startsWith('__Secure-tidings_rt='))).toMatch(
       /Path=\/api\/auth.*Secure/,
     );
+  });
+});
+
+describe('CSRF token across access-token expiry (JWT_EXPIRATION_MINUTES=0.02)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ JWT_EXPIRATION_MINUTES: '0.02' });
+  });
+  afterAll(() => server.close());
+
+  it('keeps the token valid for the refresh that follows an expired access token', async () => {
+    const signed = await signUp(server);
+    const token = await signed.browser.fetchCsrfToken();
+    // Poll (bounded) until the access cookie has expired.
+    let me = await signed.browser.send<ErrorBody>('GET', '/api/auth/me');
+    for (let i = 0; i < 50 && me.status === 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      me = await signed.browser.send<ErrorBody>('GET', '/api/auth/me');
+    }
+    expect(me.body.error.code).toBe('TOKEN_EXPIRED');
+    const refresh = await signed.browser.send('POST', '/api/auth/refresh', {});
+    expect(refresh.status).toBe(200);
+    // Same session, same token: no new token was needed, before or after the refresh.
+    expect(signed.browser.csrfToken).toBe(token);
+    expect(signed.browser.csrfRetries).toBe(0);
+    expect((await signed.browser.send('POST', '/api/auth/logout', {})).status).toBe(204);
+    expect(signed.browser.csrfRetries).toBe(0);
   });
 });

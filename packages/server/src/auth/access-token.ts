@@ -16,7 +16,10 @@ export interface AccessClaims {
 }
 
 export type VerifyResult =
-  { ok: true; claims: AccessClaims } | { ok: false; reason: 'expired' | 'invalid' };
+  | { ok: true; claims: AccessClaims }
+  /** `sessionId` of an expired token whose signature is good (CSRF binding survives expiry). */
+  | { ok: false; reason: 'expired'; sessionId?: string }
+  | { ok: false; reason: 'invalid' };
 
 export interface AccessTokenService {
   sign(userId: string, sessionId: string): Promise<{ token: string; expiresAt: number }>;
@@ -65,7 +68,15 @@ export function createAccessTokenService(secret: string, ttlMs: number): AccessT
           },
         };
       } catch (error) {
-        if (error instanceof joseErrors.JWTExpired) return { ok: false, reason: 'expired' };
+        if (error instanceof joseErrors.JWTExpired) {
+          // jose checks the signature before the claims, so this payload is ours.
+          const sid = error.payload.sid;
+          return {
+            ok: false,
+            reason: 'expired',
+            ...(typeof sid === 'string' && { sessionId: sid }),
+          };
+        }
         return { ok: false, reason: 'invalid' };
       }
     },

@@ -33,13 +33,29 @@ export function registerCsrfProtection(
     if (bearerToken(request.headers.authorization)) return;
     const header = request.headers[CSRF_HEADER];
     const presented = typeof header === 'string' ? header : undefined;
-    if (!tokens.verify(presented, request.cookies?.[cookieName]))
+    const binding = await sessionBinding(request, context);
+    if (!tokens.verify(presented, request.cookies?.[cookieName], binding)) {
       throw new AppError('CSRF_INVALID');
+    }
   });
 
   app.get('/api/csrf-token', async (request, reply) => {
-    return { csrfToken: currentOrNewToken(request, reply, context, tokens, cookieName) };
+    const binding = await sessionBinding(request, context);
+    return { csrfToken: currentOrNewToken(request, reply, context, tokens, cookieName, binding) };
   });
+}
+
+/**
+ * The session a CSRF token is bound to: the one named by the request's access cookie, expired or
+ * not (a refresh must pass with the token fetched while it was valid), or '' without a usable
+ * cookie. Signing in or out therefore calls for a new token, which clients fetch on CSRF_INVALID.
+ */
+async function sessionBinding(request: FastifyRequest, context: AppContext): Promise<string> {
+  const accessCookie = request.cookies?.[cookieNames(context.config).access];
+  if (!accessCookie) return '';
+  const verified = await context.accessTokens.verify(accessCookie);
+  if (verified.ok) return verified.claims.sessionId;
+  return verified.reason === 'expired' ? (verified.sessionId ?? '') : '';
 }
 
 /**
@@ -52,10 +68,11 @@ function currentOrNewToken(
   context: AppContext,
   tokens: CsrfTokens,
   cookieName: string,
+  binding: string,
 ): string {
   const existing = request.cookies?.[cookieName];
-  if (existing !== undefined && tokens.isSigned(existing)) return existing;
-  const token = tokens.issue();
+  if (existing !== undefined && tokens.isValid(existing, binding)) return existing;
+  const token = tokens.issue(binding);
   // A session cookie (no expiry): it ends with the browser session.
   reply.setCookie(cookieName, token, {
     httpOnly: true,

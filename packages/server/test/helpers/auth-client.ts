@@ -11,6 +11,10 @@ export interface TestResponse<T = unknown> {
   setCookies: string[];
 }
 
+interface ErrorLike {
+  error?: { code?: string };
+}
+
 interface StoredCookie {
   value: string;
   path: string;
@@ -83,6 +87,8 @@ export interface SendOptions {
 export class TestBrowser {
   readonly jar = new CookieJar();
   csrfToken: string | null = null;
+  /** How many requests had to fetch a new CSRF token and retry. */
+  csrfRetries = 0;
 
   constructor(readonly server: TestServer) {}
 
@@ -92,18 +98,47 @@ export class TestBrowser {
     return this.csrfToken;
   }
 
+  /**
+   * Sends a request; a state-changing one carries the CSRF token and, like the SDK, retries once
+   * with a fresh token on 403 CSRF_INVALID (the token is bound to the session, so signing in or
+   * out calls for a new one).
+   */
   async send<T = unknown>(
     method: string,
     path: string,
     body?: unknown,
     options: SendOptions = {},
   ): Promise<TestResponse<T>> {
-    const headers: Record<string, string> = { ...options.headers };
-    const hasBearer = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
+    const hasBearer = Object.keys(options.headers ?? {}).some(
+      (name) => name.toLowerCase() === 'authorization',
+    );
     const stateChanging = !['GET', 'HEAD', 'OPTIONS'].includes(method);
-    if (stateChanging && (options.csrf ?? !hasBearer)) {
-      headers['x-csrf-token'] = this.csrfToken ?? (await this.fetchCsrfToken());
+    if (!stateChanging || !(options.csrf ?? !hasBearer)) {
+      return this.exchange<T>(method, path, body, options.headers, undefined);
     }
+    const first = await this.exchange<T>(
+      method,
+      path,
+      body,
+      options.headers,
+      this.csrfToken ?? (await this.fetchCsrfToken()),
+    );
+    if (first.status !== 403 || (first.body as ErrorLike)?.error?.code !== 'CSRF_INVALID') {
+      return first;
+    }
+    this.csrfRetries++;
+    return this.exchange<T>(method, path, body, options.headers, await this.fetchCsrfToken());
+  }
+
+  private async exchange<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    extraHeaders: Record<string, string> | undefined,
+    csrfToken: string | undefined,
+  ): Promise<TestResponse<T>> {
+    const headers: Record<string, string> = { ...extraHeaders };
+    if (csrfToken) headers['x-csrf-token'] = csrfToken;
     const cookie = this.jar.headerFor(path);
     if (cookie) headers.cookie = cookie;
     if (body !== undefined) headers['content-type'] ??= 'application/json';
