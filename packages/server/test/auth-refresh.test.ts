@@ -192,6 +192,21 @@ describe('refresh reuse (no grace window)', () => {
     expect(session!.revokedReason).toBe('refresh-reuse');
   });
 
+  it('in cookie mode too: a replayed refresh cookie revokes the session and clears the cookies', async () => {
+    const signed = await signUp(server);
+    const stolen = signed.browser.jar.get('tidings_rt')!;
+    expect((await signed.browser.send('POST', '/api/auth/refresh', {})).status).toBe(200);
+    const thief = new TestBrowser(server);
+    thief.jar.set('tidings_rt', stolen, '/api/auth');
+    const replay = await thief.send<ErrorBody>('POST', '/api/auth/refresh', {});
+    expect(replay.status).toBe(401);
+    expect(replay.body.error.code).toBe('REFRESH_REUSED');
+    expect(replay.setCookies.some((c) => /^tidings_rt=;/.test(c))).toBe(true);
+    // The legitimate browser's newer cookies are dead as well.
+    const after = await signed.browser.send<ErrorBody>('GET', '/api/auth/me');
+    expect(after.body.error.code).toBe('SESSION_REVOKED');
+  });
+
   it('leaves the user’s other sessions alone', async () => {
     const signed = await signUp(server, { delivery: 'body' });
     const other = await new TestBrowser(server).send<AuthBody>('POST', '/api/auth/login', {
