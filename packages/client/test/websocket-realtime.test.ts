@@ -149,12 +149,13 @@ describe('realtime over WebSocket', () => {
 
   it('ends the session on close 1008 session-revoked, without reconnecting', async () => {
     const server = await gateway();
-    const { realtime } = connectClient(server);
+    const { realtime, client } = connectClient(server);
     await until(realtime, 'ready');
     const ended = until<{ code: string }>(realtime, 'sessionEnded');
     server.closeAll(1008, 'session-revoked');
     expect((await ended).code).toBe('SESSION_REVOKED');
     expect(realtime.state).toBe(ConnectionState.Closed);
+    await expect.poll(() => client.authState.status).toBe('signed-out');
     expect(server.connections).toBe(1);
   });
 

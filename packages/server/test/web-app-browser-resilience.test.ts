@@ -138,6 +138,16 @@ describe.skipIf(!hasChromium)('the web app under conflicts, reloads and attacks'
     expect(titles.some((title) => title.includes('forged'))).toBe(false);
   });
 
+  it('logging out in one tab signs the other tabs of the browser out too', async () => {
+    const first = await signedIn();
+    const sameBrowser = await first.context().newPage();
+    await sameBrowser.goto(state.server.url);
+    await waitForConnection(sameBrowser, 'Connected');
+    await first.getByRole('button', { name: 'Log out' }).click();
+    await sameBrowser.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: LIVE_TIMEOUT });
+    expect(await sameBrowser.locator('.notice').textContent()).toContain('signed out');
+  });
+
   it('works with WebSockets blocked, over SSE', async () => {
     const writer = await signedIn();
     let streams = 0;

@@ -329,6 +329,9 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     if (this.current === ConnectionState.Closed) return;
     this.teardown(ConnectionState.Closed, DisconnectReason.SessionEnded);
     this.emit('sessionEnded', error);
+    // Revoked elsewhere (a logout in another tab): the whole client is signed out, not only
+    // this connection, so the app shows its sign-in screen.
+    if (this.core.session.state.status === 'signed-in') void this.core.session.end();
   }
 
   /** Refreshes shortly before expiry (a third of the lifetime at most) and re-authenticates. */
