@@ -48,6 +48,11 @@ describe('WebSocket status, logout and shutdown', () => {
     }
     const admin = await status({ authorization: `Bearer ${ADMIN_TOKEN}` });
     expect(admin.connections.perUser).toEqual([{ userId: user.userId, deviceCount: 2 }]);
+    const metrics = await (
+      await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).text();
+    expect(metrics).toMatch(/^tidings_ws_connections 3$/m);
+    expect(metrics).toMatch(/^tidings_ws_connections_authenticated 2$/m);
     for (const client of [a, b, anonymous]) client.close();
   });
 

@@ -78,8 +78,10 @@ export class GatewayConnection {
       pause: () => ws.pause(),
       resume: () => ws.resume(),
     });
+    deps.context.metrics.wsConnectionOpened();
     ws.on('message', (data, isBinary) => {
       this.missedHeartbeats = 0;
+      deps.context.metrics.messageIn('ws');
       this.queue.push(() => this.handle(data, isBinary));
     });
     ws.on('pong', () => {
@@ -148,6 +150,7 @@ export class GatewayConnection {
   }
 
   private send(message: ServerMessage): void {
+    this.deps.context.metrics.messageOut('ws');
     this.sendText(JSON.stringify(message));
   }
 
@@ -167,6 +170,7 @@ export class GatewayConnection {
     clientMsgId?: string,
     details?: unknown,
   ): void {
+    this.deps.context.metrics.rejected(code);
     this.send({
       type: 'error',
       code,
@@ -177,6 +181,7 @@ export class GatewayConnection {
   }
 
   private refuse(refusal: AuthRefusal): void {
+    this.deps.context.metrics.rejected(refusal.message.code);
     this.send(refusal.message);
     this.close(refusal.close);
   }
@@ -189,6 +194,9 @@ export class GatewayConnection {
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.events?.close();
     this.deps.hooks.ended(this);
+    const { metrics } = this.deps.context;
+    metrics.wsConnectionClosed(this.principal !== null);
+    if (this.principal) metrics.userOffline(this.principal.userId);
   }
 
   /** Ends the connection because its session was revoked (logout, refresh-token reuse). */
@@ -251,6 +259,8 @@ export class GatewayConnection {
     );
     this.scheduleExpiry();
     this.deps.hooks.authenticated(this);
+    context.metrics.wsConnectionAuthenticated();
+    context.metrics.userOnline(principal.userId);
     this.send({
       type: 'auth_success',
       message: 'Authentication successful',
@@ -321,6 +331,7 @@ export class GatewayConnection {
       this.refuse(tokenExpired());
       return;
     }
+    this.deps.context.metrics.delivered('ws', event.timestamp);
     this.sendText(encodeEvent(event, variantFor(event, this.joinedNotes)));
   }
 
