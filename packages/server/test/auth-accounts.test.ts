@@ -214,6 +214,19 @@ describe('login throttling', () => {
     expect((await login(browser, '10.2.0.2', signed.email, signed.password)).status).toBe(200);
   });
 
+  it('decides a parallel burst of guesses one by one: no more failures than the limit', async () => {
+    const signed = await signUp(server);
+    const browser = new TestBrowser(server);
+    await browser.fetchCsrfToken();
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        login(browser, `10.4.0.${i}`, signed.email, `wrong password ${i}`),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429, 429, 429]);
+  });
+
   it('forgets an email’s failures after a successful login', async () => {
     const signed = await signUp(server);
     const browser = new TestBrowser(server);

@@ -78,19 +78,17 @@ export function registerAuthRoutes(app: FastifyInstance, context: AppContext): v
 
   app.post('/api/auth/login', async (request, reply) => {
     const input = parseWith(loginBody, request.body ?? {});
+    let account: Awaited<ReturnType<typeof checkCredentials>>;
     try {
-      await throttle.assertAllowed(input.email, request.ip);
+      account = await throttle.attempt(input.email, request.ip, () =>
+        checkCredentials(db, input.email, input.password),
+      );
     } catch (error) {
       setRetryAfter(reply, error);
       throw error;
     }
-    const account = await checkCredentials(db, input.email, input.password);
-    if (!account) {
-      await throttle.recordFailure(input.email, request.ip);
-      // One answer whether the email is unknown or the password wrong: no account oracle.
-      throw new AppError('INVALID_CREDENTIALS');
-    }
-    await throttle.recordSuccess(input.email);
+    // One answer whether the email is unknown or the password wrong: no account oracle.
+    if (!account) throw new AppError('INVALID_CREDENTIALS');
     const session = await startSession(db, account.id, policy, request.headers['user-agent']);
     return respond(reply, toPublicUser(account), session, input.tokenDelivery ?? 'cookie');
   });
