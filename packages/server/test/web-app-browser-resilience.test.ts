@@ -95,6 +95,19 @@ describe.skipIf(!hasChromium)('the web app under conflicts, reloads and attacks'
     await expect.poll(() => content(second), { timeout: LIVE_TIMEOUT }).toBe('from the first tab');
   });
 
+  it('says what went wrong in words, never a raw code', async () => {
+    const context = await state.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(state.server.url);
+    await page.getByLabel('Email').fill('nobody@example.com');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ timeout: LIVE_TIMEOUT });
+    expect(await alert.textContent()).toBe('That email and password do not match an account.');
+    await context.close();
+  });
+
   it('sends no request on reload before the session is restored', async () => {
     const page = await signedIn();
     const log: string[] = [];

@@ -63,9 +63,14 @@ export function AuthScreen({ notice, onSignedIn }: Props) {
             value={password}
             onChange={(e) => setPassword(e.target.value)}
             autoComplete={signingUp ? 'new-password' : 'current-password'}
+            aria-describedby={signingUp ? 'password-hint' : undefined}
           />
         </label>
-        {signingUp && <p className="hint">At least 8 characters.</p>}
+        {signingUp && (
+          <p className="hint" id="password-hint">
+            At least 8 characters.
+          </p>
+        )}
         {problem && (
           <p className="problem" role="alert">
             {problem}

@@ -21,12 +21,11 @@ export function ConflictDialog({ conflict, onKeepMine, onKeepTheirs }: Props) {
         role="dialog"
         aria-modal="true"
         aria-labelledby="conflict-heading"
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') onKeepTheirs();
-        }}
+        aria-describedby="conflict-explained"
       >
         <h2 id="conflict-heading">This note was changed elsewhere</h2>
-        <p>
+        {/* No Escape shortcut: either choice discards a version, so it must be deliberate. */}
+        <p id="conflict-explained">
           While you were editing, the note changed on another tab or device. Choose the version to
           keep.
         </p>

@@ -108,7 +108,7 @@ export class WorkspaceStore {
     const flushOnHide = () => this.flushAllEdits();
     window.addEventListener('pagehide', flushOnHide);
     this.stops.push(() => window.removeEventListener('pagehide', flushOnHide));
-    // Poll the outbox into the server after a reload (queued in IndexedDB), then connect.
+    // Edits queued before a reload (kept in IndexedDB) stay on screen until the server has them.
     void this.outbox.pending().then((entries) => {
       this.pending = entries.length;
       for (const entry of entries) this.markDirty(entry.noteId, entry.changes);
