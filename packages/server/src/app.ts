@@ -7,6 +7,7 @@ import { registerHealthRoutes } from './http/health-routes';
 import { registerPrincipal } from './http/require-user';
 import { registerSecurityHeaders } from './http/security-headers';
 import { fastifyTrustProxy } from './http/trust-proxy';
+import { registerShutdownGuard } from './http/shutdown-guard';
 import { loggerOptions } from './logger';
 import type { Store } from './store/database';
 import { registerEventsRoute } from './http/events-route';
@@ -19,6 +20,7 @@ import type { DataServices } from './domain/services';
 import { registerWebApp } from './http/web-app-route';
 import { type ChangeLogReader, createChangeLogReader } from './sync/change-log-reader';
 import { createMemoryHub, type SyncHub } from './sync/hub';
+import { createPostgresHub } from './sync/postgres-hub';
 import { createRedisHub } from './sync/redis-hub';
 import { ConcurrencyLimiter } from './sync/ordered-delivery';
 import { startOutsideChangeRelay } from './sync/outside-changes';
@@ -68,13 +70,15 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
   const http = Fastify({
     logger: { ...loggerOptions(config), ...(options.logStream && { stream: options.logStream }) },
     bodyLimit: config.bodyLimitBytes,
+    // Draining answers with our own 503 envelope (see shutdown-guard.ts).
+    return503OnClosing: false,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     // The body of a JSON route must be JSON: text/plain and forms are the classic CSRF vectors.
     // Fastify parses text/plain by default; removing it makes such requests 415.
   });
   http.removeContentTypeParser('text/plain');
 
-  const ownHub = options.hub ? null : await createHub(config, http.log);
+  const ownHub = options.hub ? null : await createHub(config, store, http.log);
   const hub = options.hub ?? (ownHub as SyncHub);
   const context: AppContext = {
     config,
@@ -96,6 +100,7 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
   };
 
   await http.register(cookie);
+  const shutdownGuard = registerShutdownGuard(http);
   registerPrincipal(http);
   registerErrorHandling(http);
   registerSecurityHeaders(http);
@@ -126,9 +131,18 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
     http,
     context,
     async close() {
+      shutdownGuard.begin();
       await gateway.close();
       for (const endStream of [...context.liveStreams]) endStream();
-      await http.close();
+      // The server stops accepting, then waits for every connection to end. Node closes idle
+      // keep-alive connections once, at the start; one that finishes its request afterwards
+      // would sit idle until its keep-alive timeout. Sweeping them keeps the drain short.
+      const sweepIdle = setInterval(() => http.server.closeIdleConnections(), 50);
+      try {
+        await http.close();
+      } finally {
+        clearInterval(sweepIdle);
+      }
       stopPruning();
       await stopOutsideChangeRelay();
       await ownHub?.close();
@@ -137,7 +151,14 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
   };
 }
 
-/** Redis when configured (several instances), otherwise the in-process hub. */
-async function createHub(config: Config, log: FastifyBaseLogger): Promise<SyncHub> {
-  return config.redisUrl ? createRedisHub(config.redisUrl, log) : createMemoryHub();
+/**
+ * The bus between instances: Redis when configured; otherwise LISTEN/NOTIFY on a real Postgres
+ * (instances sharing a database need no more); the in-process hub on embedded PGlite.
+ */
+async function createHub(config: Config, store: Store, log: FastifyBaseLogger): Promise<SyncHub> {
+  if (config.redisUrl) return createRedisHub(config.redisUrl, log);
+  if (store.kind === 'postgres') {
+    return createPostgresHub({ store, reader: createChangeLogReader(store.db), log });
+  }
+  return createMemoryHub();
 }

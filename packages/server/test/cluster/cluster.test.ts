@@ -1,6 +1,8 @@
 import type { Note } from '@tidings/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, clusterSkipReason, startCluster } from '../helpers/cluster';
+import { eq } from 'drizzle-orm';
+import { notes } from '../../src/store/schema';
 import { signMessage } from '../../src/ws/message-signing';
 import { openSse } from '../helpers/sse-client';
 import { openAuthed, openWs } from '../helpers/ws-client';
@@ -109,6 +111,53 @@ describe.skipIf(clusterSkipReason !== null)('three instances on Postgres and Red
     for (const socket of [onB, onC]) {
       expect(await socket.closed).toEqual({ code: 1008, reason: 'session-revoked' });
     }
+  });
+});
+
+describe.skipIf(clusterSkipReason !== null)('draining on SIGTERM', () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await startCluster(['stays', 'drains'], { REDIS_URL, SHUTDOWN_TIMEOUT_MS: '5000' });
+  }, 60_000);
+  afterAll(() => cluster?.close());
+
+  it('tells sockets to reconnect (1001), ends streams, finishes writes and exits 0', async () => {
+    const [stays, drains] = cluster.instances;
+    const user = await cluster.createUser();
+    const socket = await openAuthed(drains!.wsUrl, user.token);
+    const stream = await openSse(`${drains!.url}/api/events`, user.headers);
+    expect((await stream.next())?.event).toBe('ready');
+
+    const writes = Array.from({ length: 20 }, (_, i) =>
+      fetch(`${drains!.url}/api/notes`, {
+        method: 'POST',
+        headers: { ...user.headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ title: `in flight ${i}` }),
+      }).then(
+        async (response) =>
+          response.status === 201 ? 201 : `${response.status} ${await response.text()}`,
+        () => 'refused' as const,
+      ),
+    );
+    const exit = drains!.stop('SIGTERM');
+    expect(await socket.closed).toEqual({ code: 1001, reason: 'server-shutdown' });
+    expect(await stream.next()).toBeNull();
+    expect(await exit).toBe(0);
+
+    // Every write was answered 201 and stored, or refused before it started (connection refused,
+    // or the registered 503 SHUTTING_DOWN): none was cut off half-done or lost.
+    const statuses = await Promise.all(writes);
+    const refusedWhileDraining = (status: number | string) =>
+      status === 'refused' || (typeof status === 'string' && status.includes('SHUTTING_DOWN'));
+    expect(statuses.filter((s) => s !== 201 && !refusedWhileDraining(s))).toEqual([]);
+    const stored = await cluster.store.db.select().from(notes).where(eq(notes.userId, user.userId));
+    expect(stored).toHaveLength(statuses.filter((status) => status === 201).length);
+
+    // The client goes to the instance that stays and finds everything there.
+    const again = await openAuthed(stays!.wsUrl, user.token);
+    again.send({ type: 'ping' });
+    expect((await again.nextOfType('pong')).type).toBe('pong');
+    again.close();
   });
 });
 
