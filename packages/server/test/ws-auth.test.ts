@@ -180,10 +180,10 @@ describe('WebSocket handshake and authentication', () => {
 describe('WebSocket in-band refresh and expiry', () => {
   let server: TestServer;
   beforeAll(async () => {
-    // Tokens live 3 s (exp in whole seconds); the warning comes 2 s before expiry.
+    // Tokens live 2-3 s (exp is in whole seconds); the warning comes 1 s before expiry.
     server = await startTestServer({
       JWT_EXPIRATION_MINUTES: '0.05',
-      WS_EXPIRY_WARNING_MS: '2000',
+      WS_EXPIRY_WARNING_MS: '1000',
     });
   });
   afterAll(() => server.close());
@@ -218,6 +218,18 @@ describe('WebSocket in-band refresh and expiry', () => {
     client.send({ type: 'ping' });
     expect((await client.nextOfType('pong')).type).toBe('pong');
     client.close();
+  });
+
+  it('warns at once when the token is already inside the warning window', async () => {
+    const eager = await startTestServer({ WS_EXPIRY_WARNING_MS: String(60 * 60_000) });
+    try {
+      const user = await createTestUser(eager);
+      const client = await openAuthed(eager.wsUrl, user.accessToken);
+      expect(await client.next()).toMatchObject({ type: 'auth_expiring' });
+      client.close();
+    } finally {
+      await eager.close();
+    }
   });
 
   it("ends the connection on a re-auth with another user's token", async () => {

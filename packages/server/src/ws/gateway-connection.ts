@@ -310,13 +310,12 @@ export class GatewayConnection {
     if (!principal) return;
     const { expiryWarningMs } = this.deps.context.config.ws;
     this.cancelExpiry = [runAt(principal.expiresAt, () => this.refuse(tokenExpired()))];
-    if (principal.expiresAt - expiryWarningMs > Date.now()) {
-      this.cancelExpiry.push(
-        runAt(principal.expiresAt - expiryWarningMs, () =>
-          this.send({ type: 'auth_expiring', expiresAt: principal.expiresAt }),
-        ),
-      );
-    }
+    // A token already inside the warning window is warned about at once (right after the reply).
+    this.cancelExpiry.push(
+      runAt(principal.expiresAt - expiryWarningMs, () =>
+        this.send({ type: 'auth_expiring', expiresAt: principal.expiresAt }),
+      ),
+    );
   }
 
   // -------------------------------------------------------------------------------------------
@@ -480,7 +479,7 @@ export class GatewayConnection {
     message: Extract<ClientMessage, { type: WriteType }>,
   ): Promise<void> {
     const { context, applied } = this.deps;
-    const actor: Actor = { userId, originId: this.id };
+    const actor: Actor = { userId, originId: this.id, sessionId: this.principal?.sessionId };
     const handler = WRITE_HANDLERS[message.type] as (typeof WRITE_HANDLERS)[WriteType];
     const { clientMsgId } = message;
     const previous = clientMsgId === undefined ? undefined : applied.get(userId, clientMsgId);
