@@ -205,4 +205,25 @@ describe('realtime over WebSocket', () => {
       server: { title: 'theirs', version: 2 },
     });
   });
+
+  it('does not apply an event ahead of the next seq; a resume fills the gap in order', async () => {
+    const server = await gateway();
+    const { realtime, events } = connectClient(server);
+    await until(realtime, 'ready');
+    server.record('missed'); // seq 1, never pushed
+    server.record('ahead'); // seq 2
+    server.pushOnly({
+      type: 'note_sync',
+      seq: 2,
+      timestamp: 0,
+      fromUserId: 'u1',
+      noteId: 'n1',
+      changes: {},
+      updatedNote: {},
+    });
+    const resume = await server.nextMessage((m) => m.type === 'resume');
+    expect(resume).toEqual({ type: 'resume', since: 0 });
+    await expect.poll(() => events.map((e) => e.seq)).toEqual([1, 2]);
+    expect(realtime.lastSeq).toBe(2);
+  });
 });

@@ -232,6 +232,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
         void this.refreshInBand(true);
         return;
       case 'message':
+        this.onReply(signal.message);
         this.emit('message', signal.message);
         return;
       case 'error':
@@ -252,12 +253,46 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     this.emit('ready', { seq, transport: this.transportKind ?? 'websocket' });
   }
 
-  /** Applies each seq once: replays that overlap live events (or a second stream) are dropped. */
+  /**
+   * Applies each seq once and in order: replays that overlap live events (or a second stream) are
+   * dropped, and an event further ahead than the next seq is not applied, because the ones before
+   * it would then be dropped as old. It means a gap (a live event sent before the server read our
+   * `resume`): a resume from our seq brings everything in order.
+   */
   private onEvent(event: SyncEvent): void {
-    if (this.seq !== null && event.seq <= this.seq) return;
+    if (this.seq !== null) {
+      if (event.seq <= this.seq) return;
+      if (event.seq > this.seq + 1) {
+        this.fillGap();
+        return;
+      }
+    }
     this.seq = event.seq;
     this.syncedAt = Date.now();
     this.emit('event', event);
+  }
+
+  private gapFillPending = false;
+
+  /** While connecting, the resume under way fills the gap; once connected, ask for one. */
+  private fillGap(): void {
+    if (this.gapFillPending || this.current !== ConnectionState.Connected) return;
+    if (this.seq === null || !this.transport) return;
+    this.gapFillPending = this.transport.send({ type: 'resume', since: this.seq });
+  }
+
+  /**
+   * Our own writes' events do not come back on this connection: their success replies carry the
+   * seq instead, which counts as applied when it is the next one.
+   */
+  private onReply(message: ServerMessage): void {
+    if (message.type === 'resumed' || message.type === 'resync_required') {
+      this.gapFillPending = false;
+    }
+    const seq = message.seq;
+    if (typeof seq === 'number' && message.type.endsWith('_success') && this.seq !== null) {
+      if (seq === this.seq + 1) this.seq = seq;
+    }
   }
 
   private onTransportClosed(info: TransportClose): void {

@@ -141,10 +141,14 @@ class WebSocketTransport implements Transport {
         this.handlers.signal({ kind: 'auth-expiring' });
         return;
       case 'resumed':
+        // The answer to the resume of the handshake makes the connection ready; a later one
+        // (a gap filled on a live connection) is news for the client only.
+        if (this.ready) this.handlers.signal({ kind: 'message', message });
         this.becomeReady(numberOr(message.seq, this.params.since ?? 0));
         return;
       case 'resync_required': {
         const seq = numberOr(message.seq, 0);
+        if (this.ready) this.handlers.signal({ kind: 'message', message });
         this.handlers.signal({ kind: 'resync-required', seq });
         this.becomeReady(seq);
         return;

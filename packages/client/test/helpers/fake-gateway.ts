@@ -120,6 +120,10 @@ export async function startFakeGateway(
       for (const socket of sockets) send(socket, event);
       return event;
     },
+    /** Sends one event to every socket without recording it: a live event out of turn. */
+    pushOnly(event: GatewayMessage): void {
+      for (const socket of sockets) send(socket, event);
+    },
     /** Records a change while no socket is open (it happened while the client was away). */
     record(title: string): void {
       log.push({
