@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import console from 'node:console';
 import process from 'node:process';
 import { fileURLToPath, URL } from 'node:url';
-import { build } from 'vite';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const distDir = join(appDir, 'dist');
@@ -49,6 +48,9 @@ export async function ensureWebBuild({ force = false } = {}) {
   await acquireLock();
   try {
     if (!force && webBuildIsCurrent()) return false;
+    // Imported here, not at the top: an install without devDependencies has no Vite, and
+    // `npm start` must then still start the API.
+    const { build } = await import('vite');
     const scratch = join(workDir, `build-${process.pid}`);
     rmSync(scratch, { recursive: true, force: true });
     await build({
