@@ -51,7 +51,7 @@ describe('folders and tags REST API', () => {
     expect(moved.body.folder.parentId).toBeNull();
   });
 
-  it('deletes a folder tree, moving its notes to the trash instead of losing them', async () => {
+  it('deletes a folder tree, leaving its notes at the root', async () => {
     const watcher = await createTestUser(server);
     const watcherApi = apiFor(server, watcher.headers);
     const parent = (await watcherApi<FolderBody>('POST', '/api/folders', { name: 'Old' })).body
@@ -81,7 +81,7 @@ describe('folders and tags REST API', () => {
     ]);
 
     const trashed = await watcherApi<NoteBody>('GET', `/api/notes/${note.id}`);
-    expect(trashed.body.note).toMatchObject({ deleted: true, folderId: null, title: 'Keep me' });
+    expect(trashed.body.note).toMatchObject({ deleted: false, folderId: null, title: 'Keep me' });
     expect((await watcherApi('PATCH', `/api/folders/${parent.id}`, { name: 'x' })).status).toBe(
       404,
     );

@@ -2,7 +2,7 @@ import type { Note, NoteVersion } from '@tidings/protocol';
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changeLog } from '../src/store/schema';
+import { changeLog, sessions } from '../src/store/schema';
 import { type Api, apiFor, type ErrorBody } from './helpers/api-client';
 import { openSse } from './helpers/sse-client';
 import { startTestServer, type TestServer } from './helpers/test-server';
@@ -192,6 +192,24 @@ describe('notes REST API', () => {
     );
   });
 
+  it('answers an oversized body with 413 and malformed JSON with 400, changing nothing', async () => {
+    const { body } = await api<NoteBody>('POST', '/api/notes', { title: 'Small' });
+    const huge = await api<ErrorBody>('PATCH', `/api/notes/${body.note.id}`, {
+      content: 'x'.repeat(server.config.bodyLimitBytes + 1),
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    const malformed = await fetch(`${server.url}/api/notes/${body.note.id}`, {
+      method: 'PATCH',
+      headers: { ...user.headers, 'content-type': 'application/json' },
+      body: '{"title": ',
+    });
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as ErrorBody).error.code).toBe('VALIDATION_FAILED');
+    const read = await api<NoteBody>('GET', `/api/notes/${body.note.id}`);
+    expect(read.body.note).toMatchObject({ title: 'Small', version: 1 });
+  });
+
   it('rejects bad bodies with VALIDATION_FAILED and details', async () => {
     const { body } = await api<NoteBody>('POST', '/api/notes', { title: 'x' });
     const cases: unknown[] = [
@@ -246,6 +264,50 @@ describe('notes REST API', () => {
       updatedNote: { content: 'typed', version: 2 },
     });
     expect(frames[2]?.data).toMatchObject({ permanent: false });
+  });
+});
+
+describe('version history with the default snapshot interval', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  /** A second signed-in device of the same user. */
+  async function secondSession(user: TestUser): Promise<Api> {
+    const [session] = await server.store.db
+      .insert(sessions)
+      .values({ userId: user.userId, expiresAt: new Date(Date.now() + 3_600_000) })
+      .returning({ id: sessions.id });
+    const { token } = await server.app.context.accessTokens.sign(user.userId, session!.id);
+    return apiFor(server, { authorization: `Bearer ${token}` });
+  }
+
+  it("folds one device's typing, keeps another device's overwrite and every revert apart", async () => {
+    const user = await createTestUser(server);
+    const laptop = apiFor(server, user.headers);
+    const phone = await secondSession(user);
+    const { body } = await laptop<NoteBody>('POST', '/api/notes', { title: 'T', content: 'a' });
+    const id = body.note.id;
+    await laptop('PUT', `/api/notes/${id}`, { content: 'ab' });
+    await laptop('PUT', `/api/notes/${id}`, { content: 'abc' });
+    const overwrite = await phone<NoteBody>('PATCH', `/api/notes/${id}`, {
+      content: 'from the phone',
+      baseVersion: 3,
+    });
+    expect(overwrite.body.note.version).toBe(4);
+    const history = async () =>
+      (await laptop<{ versions: NoteVersion[] }>('GET', `/api/notes/${id}/versions`)).body.versions;
+    // The laptop's burst is one entry (ended at v3); the phone's overwrite did not erase it.
+    expect((await history()).map((v) => [v.version, v.content])).toEqual([
+      [4, 'from the phone'],
+      [3, 'abc'],
+    ]);
+
+    const reverted = await laptop<NoteBody>('POST', `/api/notes/${id}/revert`, { version: 3 });
+    expect(reverted.body.note).toMatchObject({ content: 'abc', version: 5 });
+    expect((await history()).map((v) => v.version)).toEqual([5, 4, 3]);
   });
 });
 

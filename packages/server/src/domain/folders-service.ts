@@ -57,7 +57,7 @@ export function createFoldersService(deps: ChangeDeps): FoldersService {
       await runChange(deps, actor, async (tx, emit) => {
         await lockFolder(tx, actor.userId, folderId);
         const doomed = await subtree(tx, actor.userId, folderId);
-        await trashNotesIn(tx, emit, doomed);
+        await moveNotesToRoot(tx, emit, doomed);
         // Deepest first, so no client ever holds a folder whose parent is already gone.
         for (const id of [...doomed].reverse()) {
           await tx.delete(folders).where(eq(folders.id, id));
@@ -166,8 +166,8 @@ async function subtree(tx: Queryable, userId: string, rootId: string): Promise<s
   return ordered;
 }
 
-/** Notes of deleted folders go to the trash at the root: nothing a user wrote is lost. */
-async function trashNotesIn(tx: Transaction, emit: Emit, folderIds: string[]): Promise<void> {
+/** Notes of deleted folders stay, at the root: deleting a folder never loses what was written. */
+async function moveNotesToRoot(tx: Transaction, emit: Emit, folderIds: string[]): Promise<void> {
   const affected = await tx
     .select()
     .from(notes)
@@ -181,12 +181,11 @@ async function trashNotesIn(tx: Transaction, emit: Emit, folderIds: string[]): P
   for (const current of affected) {
     const [row] = await tx
       .update(notes)
-      .set({ folderId: null, deleted: true, version: current.version + 1, updatedAt: new Date() })
+      .set({ folderId: null, version: current.version + 1, updatedAt: new Date() })
       .where(eq(notes.id, current.id))
       .returning();
     if (!row) continue;
     const note = toNote(row, tagNames.get(row.id) ?? []);
-    const changes = current.deleted ? { folderId: null } : { folderId: null, deleted: true };
-    emit({ type: 'note_sync', noteId: row.id, changes, updatedNote: note });
+    emit({ type: 'note_sync', noteId: row.id, changes: { folderId: null }, updatedNote: note });
   }
 }

@@ -4,15 +4,27 @@ import type { Queryable } from '../store/database';
 import { noteVersions } from '../store/schema';
 import { type NoteRow, type NoteVersionRow, toNoteVersion } from './records';
 
+/** How a change enters the history. */
+export interface VersionRecording {
+  /** Who wrote it: a connection, else a session; unknown writers never fold. */
+  authorKey: string | undefined;
+  /** Edits by the same writer closer together than this fold into one entry. */
+  intervalMs: number;
+  /** Always a new entry (a revert), whoever wrote the last one and however recently. */
+  fresh?: boolean;
+}
+
 /**
- * Keeps the history of a note's title and content. Typing saves many times a minute; edits that
- * follow the latest history entry within `intervalMs` update that entry instead of adding one,
- * so the history holds one entry per burst of editing, each under the version it ended at.
+ * Keeps the history of a note's title and content. Typing saves many times a minute, so the
+ * edits one writer makes within `intervalMs` of its own latest entry update that entry (listed
+ * under the version it ended at) instead of adding one. Any other writer's edit, such as another
+ * device overwriting after a conflict, and every revert start a new entry, so the state they
+ * replace always stays in the history.
  */
 export async function recordVersion(
   tx: Queryable,
   note: NoteRow,
-  intervalMs: number,
+  recording: VersionRecording,
 ): Promise<void> {
   const body = {
     version: note.version,
@@ -20,14 +32,25 @@ export async function recordVersion(
     content: note.content,
     encryptedTitle: note.encryptedTitle,
     encryptedContent: note.encryptedContent,
+    authorKey: recording.authorKey ?? null,
   };
   const [latest] = await tx
-    .select({ version: noteVersions.version, createdAt: noteVersions.createdAt })
+    .select({
+      version: noteVersions.version,
+      createdAt: noteVersions.createdAt,
+      authorKey: noteVersions.authorKey,
+    })
     .from(noteVersions)
     .where(eq(noteVersions.noteId, note.id))
     .orderBy(desc(noteVersions.version))
     .limit(1);
-  if (latest && Date.now() - latest.createdAt.getTime() < intervalMs) {
+  const foldable =
+    latest !== undefined &&
+    !recording.fresh &&
+    recording.authorKey !== undefined &&
+    latest.authorKey === recording.authorKey &&
+    Date.now() - latest.createdAt.getTime() < recording.intervalMs;
+  if (foldable) {
     await tx
       .update(noteVersions)
       .set(body)

@@ -6,7 +6,7 @@ import { folders, notes } from '../store/schema';
 import { notFound, recordId } from './ids';
 import { loadTagNames, replaceNoteTags } from './note-tags';
 import { listNotes } from './note-list';
-import { findVersion, listVersions, recordVersion } from './note-versions';
+import { findVersion, listVersions, recordVersion, type VersionRecording } from './note-versions';
 import { compareCodePoints, type NoteRow, toNote } from './records';
 import { type ChangeDeps, type Emit, runChange } from './run-change';
 import type { Actor, NoteCreateInput, NotesService } from './services';
@@ -39,7 +39,7 @@ export function createNotesService(deps: NotesDeps): NotesService {
           { current: toNote(current, tagNames) },
         );
       }
-      return applyChanges(tx, emit, actor.userId, current, changes, deps);
+      return applyChanges(tx, emit, actor, current, changes, recordingFor(actor, deps));
     });
     return result;
   }
@@ -59,7 +59,7 @@ export function createNotesService(deps: NotesDeps): NotesService {
 
     async create(actor, input) {
       const { result } = await runChange(deps, actor, (tx, emit) =>
-        insertNote(tx, emit, actor.userId, input),
+        insertNote(tx, emit, actor, input),
       );
       return result;
     },
@@ -102,10 +102,20 @@ export function createNotesService(deps: NotesDeps): NotesService {
           encryptedTitle: old.encryptedTitle,
           encryptedContent: old.encryptedContent,
         };
-        return applyChanges(tx, emit, actor.userId, current, changes, deps);
+        // A revert always starts a new history entry: the state it replaces stays listed.
+        const recording = { ...recordingFor(actor, deps), fresh: true };
+        return applyChanges(tx, emit, actor, current, changes, recording);
       });
       return result;
     },
+  };
+}
+
+/** A connection's edits fold together; without one, the session's. */
+function recordingFor(actor: Actor, deps: NotesDeps): VersionRecording {
+  return {
+    authorKey: actor.originId ?? actor.sessionId,
+    intervalMs: deps.versionSnapshotIntervalMs,
   };
 }
 
@@ -141,9 +151,10 @@ async function assertOwnFolder(
 async function insertNote(
   tx: Transaction,
   emit: Emit,
-  userId: string,
+  actor: Actor,
   input: NoteCreateInput,
 ): Promise<Note> {
+  const { userId } = actor;
   const { tags: tagNames, id, ...fields } = input;
   await assertOwnFolder(tx, userId, fields.folderId);
   const inserted = await tx
@@ -154,7 +165,7 @@ async function insertNote(
   const row = inserted[0];
   if (!row) return existingNote(tx, userId, id);
   const storedTags = tagNames ? await replaceNoteTags(tx, userId, row.id, tagNames) : [];
-  await recordVersion(tx, row, 0);
+  await recordVersion(tx, row, { authorKey: actor.originId ?? actor.sessionId, intervalMs: 0 });
   const note = toNote(row, storedTags);
   emit({ type: 'note_created_sync', noteData: note });
   return note;
@@ -187,11 +198,12 @@ async function existingNote(
 async function applyChanges(
   tx: Transaction,
   emit: Emit,
-  userId: string,
+  actor: Actor,
   current: NoteRow,
   changes: NoteChanges,
-  deps: NotesDeps,
+  recording: VersionRecording,
 ): Promise<Note> {
+  const { userId } = actor;
   const { tags: wantedTags, ...fields } = changes;
   await assertOwnFolder(tx, userId, fields.folderId);
   const currentTags = (await loadTagNames(tx, [current.id])).get(current.id) ?? [];
@@ -215,7 +227,7 @@ async function applyChanges(
     .returning();
   const updated = row as NoteRow;
   if (BODY_FIELDS.some((field) => field in changed)) {
-    await recordVersion(tx, updated, deps.versionSnapshotIntervalMs);
+    await recordVersion(tx, updated, recording);
   }
   const note = toNote(updated, tagNames);
   emit({ type: 'note_sync', noteId: note.id, changes: changed, updatedNote: note });

@@ -9,6 +9,8 @@ export interface ChangeContext {
   userId: string;
   /** The WebSocket or SSE connection id the change came through, if any. */
   originId?: string | undefined;
+  /** The signed-in session making the change, when known (groups a device's edits in history). */
+  sessionId?: string | undefined;
 }
 
 export interface ChangeDeps {

@@ -62,7 +62,7 @@ export interface FoldersService {
   create(actor: Actor, input: FolderCreateInput): Promise<Folder>;
   /** A parent that is the folder itself or one of its descendants is VALIDATION_FAILED. */
   update(actor: Actor, folderId: string, changes: FolderChanges): Promise<Folder>;
-  /** Removes the folder and its subfolders; their notes move to the trash at the root. */
+  /** Removes the folder and its subfolders; their notes stay, moved to the root. */
   remove(actor: Actor, folderId: string): Promise<void>;
 }
 

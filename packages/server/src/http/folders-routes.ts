@@ -1,8 +1,8 @@
 import { folderChangesSchema, folderCreateSchema } from '@tidings/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app';
 import { idParams } from './query-params';
-import { principalOf, requireUser } from './require-user';
+import { actorOf, principalOf, requireUser } from './require-user';
 import { parseWith } from './validate';
 
 export function registerFoldersRoutes(app: FastifyInstance, context: AppContext): void {
@@ -15,19 +15,22 @@ export function registerFoldersRoutes(app: FastifyInstance, context: AppContext)
 
   app.post('/api/folders', authed, async (request, reply) => {
     const input = parseWith(folderCreateSchema, request.body);
-    const folder = await folders.create({ userId: principalOf(request).userId }, input);
+    const folder = await folders.create(actorOf(request), input);
     return reply.code(201).send({ folder });
   });
 
-  app.patch('/api/folders/:id', authed, async (request) => {
+  const updateFoldersRoute = async (request: FastifyRequest) => {
     const { id } = parseWith(idParams, request.params);
     const changes = parseWith(folderChangesSchema, request.body);
-    return { folder: await folders.update({ userId: principalOf(request).userId }, id, changes) };
-  });
+    return { folder: await folders.update(actorOf(request), id, changes) };
+  };
+  // PATCH and PUT both take a partial body: only the fields sent change.
+  app.patch('/api/folders/:id', authed, updateFoldersRoute);
+  app.put('/api/folders/:id', authed, updateFoldersRoute);
 
   app.delete('/api/folders/:id', authed, async (request, reply) => {
     const { id } = parseWith(idParams, request.params);
-    await folders.remove({ userId: principalOf(request).userId }, id);
+    await folders.remove(actorOf(request), id);
     return reply.code(204).send();
   });
 }

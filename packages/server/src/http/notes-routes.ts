@@ -1,8 +1,8 @@
 import { noteChangesSchema, noteCreateSchema, recordIdSchema } from '@tidings/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../app';
-import { principalOf, requireUser } from './require-user';
+import { actorOf, principalOf, requireUser } from './require-user';
 import { idParams, queryBoolean } from './query-params';
 import { parseWith } from './validate';
 
@@ -20,6 +20,7 @@ const listQuery = z.strictObject({
 
 const updateBody = noteChangesSchema.extend({ baseVersion: z.number().int().min(1).optional() });
 const deleteQuery = z.strictObject({ permanent: queryBoolean.optional() });
+const revertBody = z.strictObject({ version: z.number().int().min(1) });
 const versionParams = z.object({
   id: z.string().max(100),
   version: z.coerce.number().int().min(1),
@@ -38,7 +39,7 @@ export function registerNotesRoutes(app: FastifyInstance, context: AppContext): 
 
   app.post('/api/notes', authed, async (request, reply) => {
     const input = parseWith(noteCreateSchema, request.body);
-    const note = await notes.create({ userId: principalOf(request).userId }, input);
+    const note = await notes.create(actorOf(request), input);
     return reply.code(201).send({ note });
   });
 
@@ -47,17 +48,20 @@ export function registerNotesRoutes(app: FastifyInstance, context: AppContext): 
     return { note: await notes.get(principalOf(request).userId, id) };
   });
 
-  app.patch('/api/notes/:id', authed, async (request) => {
+  const updateNotesRoute = async (request: FastifyRequest) => {
     const { id } = parseWith(idParams, request.params);
     const { baseVersion, ...changes } = parseWith(updateBody, request.body);
-    const actor = { userId: principalOf(request).userId };
+    const actor = actorOf(request);
     return { note: await notes.update(actor, id, changes, baseVersion) };
-  });
+  };
+  // PATCH and PUT both take a partial body: only the fields sent change.
+  app.patch('/api/notes/:id', authed, updateNotesRoute);
+  app.put('/api/notes/:id', authed, updateNotesRoute);
 
   app.delete('/api/notes/:id', authed, async (request, reply) => {
     const { id } = parseWith(idParams, request.params);
     const { permanent } = parseWith(deleteQuery, request.query);
-    await notes.remove({ userId: principalOf(request).userId }, id, {
+    await notes.remove(actorOf(request), id, {
       permanent: permanent ?? false,
     });
     return reply.code(204).send();
@@ -66,7 +70,7 @@ export function registerNotesRoutes(app: FastifyInstance, context: AppContext): 
   app.post('/api/notes/:id/restore', authed, async (request) => {
     const { id } = parseWith(idParams, request.params);
     return {
-      note: await notes.update({ userId: principalOf(request).userId }, id, { deleted: false }),
+      note: await notes.update(actorOf(request), id, { deleted: false }),
     };
   });
 
@@ -77,6 +81,12 @@ export function registerNotesRoutes(app: FastifyInstance, context: AppContext): 
 
   app.post('/api/notes/:id/versions/:version/revert', authed, async (request) => {
     const { id, version } = parseWith(versionParams, request.params);
-    return { note: await notes.revert({ userId: principalOf(request).userId }, id, version) };
+    return { note: await notes.revert(actorOf(request), id, version) };
+  });
+
+  app.post('/api/notes/:id/revert', authed, async (request) => {
+    const { id } = parseWith(idParams, request.params);
+    const { version } = parseWith(revertBody, request.body);
+    return { note: await notes.revert(actorOf(request), id, version) };
   });
 }

@@ -40,3 +40,9 @@ export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new AppError('UNAUTHENTICATED');
   return request.principal;
 }
+
+/** Who makes a change through a REST route: the user, and the session for the version history. */
+export function actorOf(request: FastifyRequest): { userId: string; sessionId: string } {
+  const { userId, sessionId } = principalOf(request);
+  return { userId, sessionId };
+}

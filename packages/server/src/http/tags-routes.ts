@@ -1,8 +1,8 @@
 import { tagChangesSchema, tagCreateSchema } from '@tidings/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app';
 import { idParams } from './query-params';
-import { principalOf, requireUser } from './require-user';
+import { actorOf, principalOf, requireUser } from './require-user';
 import { parseWith } from './validate';
 
 export function registerTagsRoutes(app: FastifyInstance, context: AppContext): void {
@@ -15,19 +15,22 @@ export function registerTagsRoutes(app: FastifyInstance, context: AppContext): v
 
   app.post('/api/tags', authed, async (request, reply) => {
     const input = parseWith(tagCreateSchema, request.body);
-    const tag = await tags.create({ userId: principalOf(request).userId }, input);
+    const tag = await tags.create(actorOf(request), input);
     return reply.code(201).send({ tag });
   });
 
-  app.patch('/api/tags/:id', authed, async (request) => {
+  const updateTagsRoute = async (request: FastifyRequest) => {
     const { id } = parseWith(idParams, request.params);
     const changes = parseWith(tagChangesSchema, request.body);
-    return { tag: await tags.update({ userId: principalOf(request).userId }, id, changes) };
-  });
+    return { tag: await tags.update(actorOf(request), id, changes) };
+  };
+  // PATCH and PUT both take a partial body: only the fields sent change.
+  app.patch('/api/tags/:id', authed, updateTagsRoute);
+  app.put('/api/tags/:id', authed, updateTagsRoute);
 
   app.delete('/api/tags/:id', authed, async (request, reply) => {
     const { id } = parseWith(idParams, request.params);
-    await tags.remove({ userId: principalOf(request).userId }, id);
+    await tags.remove(actorOf(request), id);
     return reply.code(204).send();
   });
 }

@@ -117,6 +117,11 @@ export const noteVersions = pgTable(
     content: text('content').notNull(),
     encryptedTitle: text('encrypted_title'),
     encryptedContent: text('encrypted_content'),
+    /**
+     * Who wrote this entry (a session, or a connection): only that writer's next edits within
+     * the snapshot interval fold into it, so another device's overwrite never erases it.
+     */
+    authorKey: text('author_key'),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.noteId, t.version] })],
