@@ -10,6 +10,7 @@ import {
 import type { Folder, Note, NoteChanges, SyncEvent, Tag } from '@tidings/protocol';
 import { humanMessage } from '../error-messages';
 import { matchesView, type View, viewQuery } from '../note-filter';
+import { LocalEdits } from './local-edits';
 
 /** How long typing pauses before the edit is queued for the server. */
 const SAVE_DEBOUNCE_MS = 400;
@@ -41,8 +42,7 @@ type Listener = () => void;
  */
 export class WorkspaceStore {
   private readonly server = new Map<string, Note>();
-  /** Local values per note and field that the server has not confirmed yet. */
-  private readonly dirty = new Map<string, NoteChanges>();
+  private readonly local = new LocalEdits();
   /** Changes typed but not yet handed to the outbox (the debounce window). */
   private readonly unsent = new Map<string, NoteChanges>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -101,7 +101,7 @@ export class WorkspaceStore {
         this.changed();
       }),
       this.outbox.on('failed', ({ entry, error }) => {
-        this.dirty.delete(entry.noteId);
+        this.local.discard(entry.noteId);
         this.report(error);
       }),
     );
@@ -288,7 +288,7 @@ export class WorkspaceStore {
     await this.run(async () => {
       this.flushEdits(id);
       await this.outbox.flush();
-      this.dirty.delete(id);
+      this.local.discard(id);
       this.server.set(id, await this.client.notes.revert(id, version));
     });
   }
@@ -299,7 +299,7 @@ export class WorkspaceStore {
     if (!conflict) return;
     this.conflict = null;
     if (keep === 'theirs') {
-      this.dirty.delete(conflict.noteId);
+      this.local.discard(conflict.noteId);
       this.changed();
       return;
     }
@@ -389,14 +389,7 @@ export class WorkspaceStore {
 
   private confirmed(sent: NoteChanges, note: Note): void {
     this.server.set(note.id, note);
-    const dirty = this.dirty.get(note.id);
-    if (dirty) {
-      for (const [field, value] of Object.entries(sent)) {
-        const key = field as keyof NoteChanges;
-        if (JSON.stringify(dirty[key]) === JSON.stringify(value)) delete dirty[key];
-      }
-      if (Object.keys(dirty).length === 0) this.dirty.delete(note.id);
-    }
+    this.local.confirm(note.id, sent);
     this.changed();
   }
 
@@ -405,12 +398,12 @@ export class WorkspaceStore {
   }
 
   private markDirty(id: string, changes: NoteChanges): void {
-    this.dirty.set(id, { ...this.dirty.get(id), ...changes });
+    this.local.add(id, changes);
   }
 
   private forget(id: string): void {
     this.server.delete(id);
-    this.dirty.delete(id);
+    this.local.discard(id);
     if (this.selectedId === id) this.selectedId = null;
   }
 
@@ -430,8 +423,7 @@ export class WorkspaceStore {
   }
 
   private display(note: Note): Note {
-    const dirty = this.dirty.get(note.id);
-    return dirty ? { ...note, ...dirty } : note;
+    return this.local.apply(note);
   }
 
   private build(): WorkspaceSnapshot {
