@@ -1,4 +1,6 @@
 import type { SyncEvent } from '@tidings/protocol';
+import { eq } from 'drizzle-orm';
+import { changeLog, users } from '../src/store/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/test-server';
 import { createTestUser } from './helpers/test-user';
@@ -119,5 +121,31 @@ describe('WebSocket backpressure', () => {
     expect((await status()).connections.total).toBe(before - 1);
     reader.socket.resume();
     expect(await reader.closed).toEqual({ code: 4000, reason: 'slow-consumer' });
+  });
+
+  it('paces a large replay to the reader instead of cutting it off', async () => {
+    const user = await createTestUser(server);
+    // 600 events of 8 KB, written straight into the log: two pages, each far above the limit.
+    const count = 600;
+    const filler = 'y'.repeat(8_000);
+    await server.store.db.insert(changeLog).values(
+      Array.from({ length: count }, (_, i) => ({
+        userId: user.userId,
+        seq: i + 1,
+        type: 'folder_deleted_sync',
+        payload: { folderId: filler, timestamp: Date.now(), fromUserId: user.userId },
+      })),
+    );
+    await server.store.db.update(users).set({ lastSeq: count }).where(eq(users.id, user.userId));
+    const client = await openAuthed(server.wsUrl, user.accessToken);
+    client.send({ type: 'resume', since: 0 });
+    const seqs: number[] = [];
+    for (;;) {
+      const message = await client.next(15_000);
+      if (message.type === 'resumed') break;
+      seqs.push(message.seq as number);
+    }
+    expect(seqs).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    client.close();
   });
 });

@@ -13,6 +13,13 @@ export interface ConnectionEventsOptions {
   deliver(event: SyncEvent): void;
   /** The change log could not be read: the connection should end so the client resumes. */
   onError(error: unknown): void;
+  /**
+   * Resolves when the socket has room for another page of a replay. Waiting happens outside the
+   * replay limiter, so a slow client never holds up other connections' catch-ups.
+   */
+  whenWritable(): Promise<void>;
+  /** A page read from the log is about to be written out in one burst. */
+  pageArriving(): void;
 }
 
 /**
@@ -27,7 +34,25 @@ export class ConnectionEvents {
   /** The seq of the latest change this connection made (0: none yet). */
   lastOwnSeq = 0;
 
+  /**
+   * The log reader as this connection's cursor uses it: each page waits until the socket has
+   * drained the previous one, so a large replay to a slow link is paced by the client rather than
+   * piled up in server memory (at most one page is in flight), and only the query itself takes a
+   * slot of the replay limiter.
+   */
+  private readonly pacedReader: ChangeLogReader;
+
   constructor(private readonly options: ConnectionEventsOptions) {
+    const { reader, limiter } = options;
+    this.pacedReader = {
+      ...reader,
+      read: async (userId, afterSeq, limit, untilSeq) => {
+        await options.whenWritable();
+        const page = await limiter.run(() => reader.read(userId, afterSeq, limit, untilSeq));
+        options.pageArriving();
+        return page;
+      },
+    };
     this.delivery = this.cursorFrom(options.startSeq);
   }
 
@@ -75,11 +100,10 @@ export class ConnectionEvents {
   }
 
   private cursorFrom(startSeq: number): OrderedDelivery {
-    const { userId, reader, limiter, deliver, onError } = this.options;
+    const { userId, deliver, onError } = this.options;
     return new OrderedDelivery({
       userId,
-      reader,
-      limiter,
+      reader: this.pacedReader,
       startSeq,
       onError,
       deliver: (event) => {

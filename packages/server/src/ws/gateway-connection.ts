@@ -33,6 +33,8 @@ import { isWriteType, WRITE_HANDLERS, type WriteType } from './write-handlers';
 
 /** Messages waiting for their turn before the socket stops being read (TCP backpressure). */
 const MAX_WAITING_MESSAGES = 32;
+/** How often a paced replay checks whether the socket has drained. */
+const DRAIN_POLL_MS = 20;
 /** Notes one connection may have joined at once; a client shows a handful. */
 const MAX_JOINED_NOTES = 1_000;
 /** Accepted unsigned even when WS_REQUIRE_SIGNED_MESSAGES is on: they carry no data change. */
@@ -68,6 +70,8 @@ export class GatewayConnection {
   private readonly cleanups: (() => void)[] = [];
   private cancelExpiry: (() => void)[] = [];
   private excessMessages = 0;
+  /** True while a page of a replay is being written (see sendText). */
+  private inReplayPage = false;
   private ended = false;
 
   constructor(
@@ -149,6 +153,14 @@ export class GatewayConnection {
     grace.unref();
   }
 
+  /** Resolves once the socket's queue is below half the limit (or the connection ended). */
+  private async whenWritable(): Promise<void> {
+    const limit = this.deps.context.config.ws.maxBufferedBytes / 2;
+    while (!this.ended && this.ws.bufferedAmount > limit) {
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    }
+  }
+
   private send(message: ServerMessage): void {
     this.deps.context.metrics.messageOut('ws');
     this.sendText(JSON.stringify(message));
@@ -157,8 +169,12 @@ export class GatewayConnection {
   private sendText(text: string): void {
     if (this.ended || this.ws.readyState !== WebSocket.OPEN) return;
     this.ws.send(text);
-    // A reader that stopped reading must not grow server memory without bound.
-    if (this.ws.bufferedAmount > this.deps.context.config.ws.maxBufferedBytes) {
+    // A reader that stopped reading must not grow server memory without bound. A replay page
+    // may pass the mark in one burst; the next page waits for the socket to drain instead.
+    if (
+      !this.inReplayPage &&
+      this.ws.bufferedAmount > this.deps.context.config.ws.maxBufferedBytes
+    ) {
       this.deps.log.warn({ connectionId: this.id }, 'closing a websocket that stopped reading');
       this.close('SLOW_CONSUMER');
     }
@@ -245,6 +261,14 @@ export class GatewayConnection {
       limiter: context.sync.limiter,
       startSeq,
       deliver: (event) => this.deliver(event),
+      whenWritable: () => this.whenWritable(),
+      pageArriving: () => {
+        // The page is written synchronously right after this; the flag ends with the tick.
+        this.inReplayPage = true;
+        setImmediate(() => {
+          this.inReplayPage = false;
+        });
+      },
       onError: (error) => {
         this.deps.log.warn(
           { err: error, connectionId: this.id },
