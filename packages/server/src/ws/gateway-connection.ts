@@ -2,7 +2,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import {
   type ClientMessage,
   type ErrorCode,
-  looksSigned,
   type ServerMessage,
   type SyncEvent,
   type WsCloseName,
@@ -12,7 +11,7 @@ import { type RawData, WebSocket } from 'ws';
 import type { AppContext } from '../app';
 import { authenticateToken } from '../auth/authenticate';
 import type { Principal } from '../auth/principal';
-import type { Actor, DataServices } from '../domain/services';
+import type { Actor } from '../domain/services';
 import { AppError, isAppError } from '../errors';
 import type { AppliedMessages } from './applied-messages';
 import {
@@ -26,10 +25,11 @@ import {
 import { ConnectionEvents } from './connection-events';
 import { encodeEvent, variantFor } from './event-encoding';
 import { parseClientMessage, readClientMsgId } from './message-parsing';
-import { verifySignedMessage } from './message-signing';
+import { decodeFrame, unwrapMessage } from './inbound-message';
+import { RateGuard } from './rate-guard';
 import { SerialQueue } from './serial-queue';
 import type { UpgradeCredential } from './upgrade-credentials';
-import { isWriteType, WRITE_HANDLERS, type WriteType } from './write-handlers';
+import { applyWrite, isWriteType, type WriteType } from './write-handlers';
 
 /** Messages waiting for their turn before the socket stops being read (TCP backpressure). */
 const MAX_WAITING_MESSAGES = 32;
@@ -37,8 +37,6 @@ const MAX_WAITING_MESSAGES = 32;
 const DRAIN_POLL_MS = 20;
 /** Notes one connection may have joined at once; a client shows a handful. */
 const MAX_JOINED_NOTES = 1_000;
-/** Accepted unsigned even when WS_REQUIRE_SIGNED_MESSAGES is on: they carry no data change. */
-const UNSIGNED_ALWAYS = new Set(['auth', 'ping']);
 
 export interface GatewayHooks {
   /** The connection authenticated as a user (for counts and session revocation). */
@@ -69,7 +67,7 @@ export class GatewayConnection {
   private readonly queue: SerialQueue;
   private readonly cleanups: (() => void)[] = [];
   private cancelExpiry: (() => void)[] = [];
-  private excessMessages = 0;
+  private readonly rate: RateGuard;
   /** True while a page of a replay is being written (see sendText). */
   private inReplayPage = false;
   private ended = false;
@@ -78,6 +76,10 @@ export class GatewayConnection {
     private readonly ws: WebSocket,
     private readonly deps: GatewayDeps,
   ) {
+    this.rate = new RateGuard(
+      deps.context.limits.wsMessages,
+      deps.context.config.ws.rateLimitDisconnectAfter,
+    );
     this.queue = new SerialQueue(MAX_WAITING_MESSAGES, {
       pause: () => ws.pause(),
       resume: () => ws.resume(),
@@ -364,19 +366,30 @@ export class GatewayConnection {
 
   private async handle(data: RawData, isBinary: boolean): Promise<void> {
     if (this.ended) return;
+    const { context } = this.deps;
     let clientMsgId: string | undefined;
     try {
-      if (isBinary)
-        throw new AppError('MALFORMED_MESSAGE', 'Send each message as one JSON text frame.');
-      let value: unknown;
-      try {
-        value = JSON.parse(rawText(data));
-      } catch {
-        throw new AppError('MALFORMED_MESSAGE', 'The message is not valid JSON.');
-      }
+      const value = decodeFrame(data, isBinary);
       clientMsgId = readClientMsgId(value);
-      if (!(await this.withinRateLimit(clientMsgId))) return;
-      const message = parseClientMessage(await this.unwrap(value));
+      const verdict = await this.rate.check(this.principal?.userId ?? `connection:${this.id}`);
+      if (verdict.kind === 'disconnect') {
+        this.close('RATE_LIMITED');
+        return;
+      }
+      if (verdict.kind === 'dropped') {
+        const { retryAfterMs } = verdict;
+        const text = `Too many messages; this one was dropped. Retry after ${retryAfterMs} ms.`;
+        this.sendError('RATE_LIMITED', text, clientMsgId, { retryAfterMs });
+        return;
+      }
+      const payload = await unwrapMessage(value, {
+        config: context.config.ws,
+        nonces: context.limits.nonces,
+        session: this.principal
+          ? { userId: this.principal.userId, sessionSecret: this.sessionSecret }
+          : null,
+      });
+      const message = parseClientMessage(payload);
       clientMsgId = 'clientMsgId' in message ? message.clientMsgId : undefined;
       await this.dispatch(message);
     } catch (error) {
@@ -388,57 +401,6 @@ export class GatewayConnection {
       this.deps.log.error({ err: error, connectionId: this.id }, 'websocket message failed');
       this.sendError('INTERNAL_ERROR', 'The message could not be processed.', clientMsgId);
     }
-  }
-
-  /** Counts the message against the user's rate; floods get RATE_LIMITED, then the door. */
-  private async withinRateLimit(clientMsgId: string | undefined): Promise<boolean> {
-    const { context } = this.deps;
-    const key = this.principal?.userId ?? `connection:${this.id}`;
-    const check = await context.limits.wsMessages.hit(key);
-    if (check.allowed) {
-      this.excessMessages = 0;
-      return true;
-    }
-    this.excessMessages += 1;
-    if (this.excessMessages > context.config.ws.rateLimitDisconnectAfter) {
-      this.close('RATE_LIMITED');
-      return false;
-    }
-    this.sendError(
-      'RATE_LIMITED',
-      `Too many messages; this one was dropped. Retry after ${check.retryAfterMs} ms.`,
-      clientMsgId,
-      { retryAfterMs: check.retryAfterMs },
-    );
-    return false;
-  }
-
-  /** Verifies a signed envelope and returns its payload; enforces signing when required. */
-  private async unwrap(value: unknown): Promise<unknown> {
-    const { context } = this.deps;
-    if (looksSigned(value)) {
-      if (!this.principal) {
-        throw new AppError('UNAUTHENTICATED', 'Authenticate before sending signed messages.');
-      }
-      return verifySignedMessage(value, {
-        sessionSecret: this.sessionSecret,
-        userId: this.principal.userId,
-        maxAgeMs: context.config.ws.signatureMaxAgeMs,
-        nonces: context.limits.nonces,
-      });
-    }
-    const type = (value as { type?: unknown } | null)?.type;
-    if (
-      context.config.ws.requireSignedMessages &&
-      this.principal &&
-      !(typeof type === 'string' && UNSIGNED_ALWAYS.has(type))
-    ) {
-      throw new AppError(
-        'SIGNATURE_REQUIRED',
-        'This server requires signed messages: wrap the message as {payload, signature, timestamp, nonce}.',
-      );
-    }
-    return value;
   }
 
   private async dispatch(message: ClientMessage): Promise<void> {
@@ -497,45 +459,21 @@ export class GatewayConnection {
     );
   }
 
-  /** Applies a data change once: a retried clientMsgId is answered from the current state. */
   private async write(
     userId: string,
     message: Extract<ClientMessage, { type: WriteType }>,
   ): Promise<void> {
     const { context, applied } = this.deps;
     const actor: Actor = { userId, originId: this.id, sessionId: this.principal?.sessionId };
-    const handler = WRITE_HANDLERS[message.type] as (typeof WRITE_HANDLERS)[WriteType];
-    const { clientMsgId } = message;
-    const previous = clientMsgId === undefined ? undefined : applied.get(userId, clientMsgId);
     const ownSeqBefore = this.events?.lastOwnSeq ?? 0;
-    let reply: ServerMessage;
-    if (previous && previous.type === message.type) {
-      reply = await handler.replay(context.data, actor, previous.recordId);
-    } else {
-      const apply = handler.apply as (
-        data: DataServices,
-        actor: Actor,
-        message: ClientMessage,
-      ) => Promise<{ reply: ServerMessage; recordId: string }>;
-      const result = await apply(context.data, actor, message);
-      if (clientMsgId !== undefined) {
-        applied.remember(userId, clientMsgId, { type: message.type, recordId: result.recordId });
-      }
-      reply = result.reply;
-    }
+    let reply = await applyWrite({ data: context.data, applied, actor }, message);
     // The change's own event is not echoed to this connection: its seq rides on the reply.
     const ownSeq = this.events?.lastOwnSeq ?? 0;
     if (ownSeq > ownSeqBefore) reply = { ...reply, seq: ownSeq } as ServerMessage;
-    this.send(withId(reply, clientMsgId));
+    this.send(withId(reply, message.clientMsgId));
   }
 }
 
 function withId<M extends ServerMessage>(message: M, clientMsgId: string | undefined): M {
   return clientMsgId === undefined ? message : { ...message, clientMsgId };
-}
-
-function rawText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
 }

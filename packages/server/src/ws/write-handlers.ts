@@ -1,6 +1,7 @@
 import type { ClientMessageOf, Folder, ServerMessage } from '@tidings/protocol';
 import type { Actor, DataServices } from '../domain/services';
 import { AppError } from '../errors';
+import type { AppliedMessages } from './applied-messages';
 
 export type WriteType =
   | 'note_update'
@@ -125,4 +126,32 @@ export const WRITE_HANDLERS: { [T in WriteType]: WriteHandler<T> } = {
 
 export function isWriteType(type: string): type is WriteType {
   return Object.hasOwn(WRITE_HANDLERS, type);
+}
+
+export interface WriteContext {
+  data: DataServices;
+  applied: AppliedMessages;
+  actor: Actor;
+}
+
+/**
+ * Applies a data change once: a message whose clientMsgId this user already had applied (a
+ * retry after a lost reply, perhaps on a new connection) is answered from the record's current
+ * state instead of being applied again.
+ */
+export async function applyWrite(
+  { data, applied, actor }: WriteContext,
+  message: ClientMessageOf<WriteType>,
+): Promise<ServerMessage> {
+  const handler = WRITE_HANDLERS[message.type] as unknown as WriteHandler<WriteType>;
+  const { clientMsgId } = message;
+  const previous = clientMsgId === undefined ? undefined : applied.get(actor.userId, clientMsgId);
+  if (previous && previous.type === message.type) {
+    return handler.replay(data, actor, previous.recordId);
+  }
+  const { reply, recordId } = await handler.apply(data, actor, message);
+  if (clientMsgId !== undefined) {
+    applied.remember(actor.userId, clientMsgId, { type: message.type, recordId });
+  }
+  return reply;
 }
