@@ -96,6 +96,30 @@ describe('WebSocket messages', () => {
     client.close();
   });
 
+  it("processes one connection's messages strictly in the order sent", async () => {
+    const { user, note } = await userWithNote();
+    const client = await openAuthed(server.wsUrl, user.accessToken);
+    client.send({ type: 'join_note', noteId: note.id, clientMsgId: 'join' });
+    for (let i = 1; i <= 20; i++) {
+      client.send({
+        type: 'note_update',
+        noteId: note.id,
+        changes: { title: `v${i}` },
+        baseVersion: note.version + i - 1,
+        clientMsgId: `u${i}`,
+      });
+    }
+    client.send({ type: 'leave_note', noteId: note.id, clientMsgId: 'leave' });
+    const replies = await client.take(22);
+    expect(replies.map((r) => r.clientMsgId)).toEqual([
+      'join',
+      ...Array.from({ length: 20 }, (_, i) => `u${i + 1}`),
+      'leave',
+    ]);
+    expect(replies.slice(1, 21).every((r) => r.type === 'note_update_success')).toBe(true);
+    client.close();
+  });
+
   it('answers a stale baseVersion with VERSION_CONFLICT and the current note', async () => {
     const { user, note } = await userWithNote();
     await server.app.context.data.notes.update({ userId: user.userId }, note.id, { title: 'B' });
