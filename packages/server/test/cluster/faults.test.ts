@@ -1,16 +1,11 @@
 import type { Note } from '@tidings/protocol';
-import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notes, users } from '../../src/store/schema';
-import {
-  type Cluster,
-  type ClusterUser,
-  clusterSkipReason,
-  startCluster,
-} from '../helpers/cluster';
+import { type Cluster, clusterSkipReason, startCluster } from '../helpers/cluster';
 import { type ChangeFollower, EventFollower } from '../helpers/event-follower';
 import { WsFollower } from '../helpers/ws-follower';
+import { RestWriter } from '../helpers/rest-writer';
 import type { InstanceProcess } from '../helpers/instance-process';
 import { hasRedisServer, type PrivateRedis, startPrivateRedis } from '../helpers/redis-server';
 import { freePort } from '../helpers/test-server';
@@ -18,73 +13,6 @@ import { freePort } from '../helpers/test-server';
 const USERS = 4;
 const TRAFFIC_BETWEEN_FAULTS_MS = 1_500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Writes go to any live instance; a write whose instance died or answered 503 is retried on
- * another one. Creates carry their own id, so a retried create whose first answer was lost is
- * applied once, as a real offline-capable client does.
- */
-class Writer {
-  readonly noteIds: string[] = [];
-  writes = 0;
-  retries = 0;
-  private stopped = false;
-  readonly done: Promise<void>;
-
-  constructor(
-    private readonly user: ClusterUser,
-    private readonly live: () => InstanceProcess[],
-  ) {
-    this.done = this.run();
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      const create = this.noteIds.length < 3 || Math.random() < 0.3;
-      if (create) {
-        const id = randomUUID();
-        await this.send('POST', '/api/notes', { id, title: `note ${id.slice(0, 8)}`, content: '' });
-        this.noteIds.push(id);
-      } else {
-        const id = this.noteIds[Math.floor(Math.random() * this.noteIds.length)] as string;
-        await this.send('PATCH', `/api/notes/${id}`, { content: randomUUID() });
-      }
-      this.writes++;
-      await sleep(15);
-    }
-  }
-
-  private async send(method: string, path: string, body: unknown): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const instances = this.live();
-      const target = instances[attempt % instances.length] as InstanceProcess;
-      try {
-        const response = await fetch(`${target.url}${path}`, {
-          method,
-          headers: { ...this.user.headers, 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(5_000),
-        });
-        if (response.ok) return;
-        if (response.status !== 503) {
-          throw new Error(
-            `${method} ${path} answered ${response.status}: ${await response.text()}`,
-          );
-        }
-      } catch (error) {
-        if (error instanceof Error && error.message.includes('answered')) throw error;
-      }
-      this.retries++;
-      if (attempt > 100) throw new Error(`${method} ${path} failed on every instance`);
-      await sleep(100);
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.done;
-  }
-}
 
 describe.skipIf(clusterSkipReason !== null || !hasRedisServer)(
   'faults: Redis, instances and the database fail mid-traffic',
@@ -114,10 +42,12 @@ describe.skipIf(clusterSkipReason !== null || !hasRedisServer)(
       // Half the users follow over SSE, half over WebSocket with resume.
       const followers: ChangeFollower[] = people.map((user, index) =>
         index % 2 === 0
-          ? new EventFollower(urls, user.headers)
-          : new WsFollower(wsUrls, user.token),
+          ? new EventFollower(urls, user.headers, index)
+          : new WsFollower(wsUrls, user.token, index),
       );
-      const writers = people.map((user) => new Writer(user, () => live));
+      const writers = people.map(
+        (user, index) => new RestWriter(user.headers, urls, { firstChoice: index + 1 }),
+      );
 
       const kill = async (instance: InstanceProcess, signal: 'SIGTERM' | 'SIGKILL') => {
         live.splice(live.indexOf(instance), 1);
@@ -166,7 +96,7 @@ describe.skipIf(clusterSkipReason !== null || !hasRedisServer)(
         expect(follower.counts.duplicates).toBe(0);
         expect(follower.counts.gaps).toBe(0);
         expect(follower.counts.resyncs).toBe(0);
-        const writer = writers[index] as Writer;
+        const writer = writers[index] as RestWriter;
         report.push({
           user: index,
           transport: follower instanceof WsFollower ? 'websocket' : 'sse',
@@ -174,6 +104,8 @@ describe.skipIf(clusterSkipReason !== null || !hasRedisServer)(
           writes: writer.writes,
           retries: writer.retries,
           deliveries: follower.counts.applied,
+          replayed: follower.counts.replayed,
+          aheadResent: follower.counts.ahead,
           reconnects: follower.counts.reconnects,
           duplicates: follower.counts.duplicates,
           losses: row!.lastSeq - follower.counts.applied,

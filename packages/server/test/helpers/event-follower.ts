@@ -4,6 +4,14 @@ import { openSse, type SseStream } from './sse-client';
 /** What one following client saw, for the convergence report. */
 export interface FollowerCounts {
   applied: number;
+  /** Changes applied while catching up after a (re)connect, before `ready` / `resumed`. */
+  replayed: number;
+  /**
+   * Events further ahead than the next seq, not applied (the SDK's rule): a WebSocket delivers
+   * live events from `auth_success` on, before the client's `resume` arrives, and the resume
+   * then sends everything after the client's seq in order, those events included.
+   */
+  ahead: number;
   duplicates: number;
   gaps: number;
   reconnects: number;
@@ -18,6 +26,8 @@ export abstract class ChangeFollower {
   readonly notes = new Map<string, Note>();
   readonly counts: FollowerCounts = {
     applied: 0,
+    replayed: 0,
+    ahead: 0,
     duplicates: 0,
     gaps: 0,
     reconnects: 0,
@@ -25,18 +35,40 @@ export abstract class ChangeFollower {
   };
   lastSeq = 0;
   protected stopped = false;
+  /** True from a (re)connect until the server says the catch-up is done. */
+  protected catchingUp = true;
+  /** Whether an event ahead of the next seq waits for the resume (true) or is a gap (false). */
+  protected holdsAhead = false;
 
   protected apply(type: string, seq: number | undefined, data: unknown): void {
     if (type === 'resync_required') this.counts.resyncs++;
+    if (type === 'ready' || type === 'resumed') this.catchingUp = false;
     if (seq === undefined) return; // ready, resumed, token_expired, ...: not changes
     if (seq <= this.lastSeq) {
       this.counts.duplicates++;
       return;
     }
-    if (seq !== this.lastSeq + 1) this.counts.gaps++;
+    if (seq !== this.lastSeq + 1) {
+      if (this.holdsAhead) {
+        this.counts.ahead++;
+        return;
+      }
+      this.counts.gaps++;
+    }
     this.lastSeq = seq;
     this.counts.applied++;
-    const body = data as { noteData?: Note; updatedNote?: Note; noteId?: string };
+    if (this.catchingUp) this.counts.replayed++;
+    const body = data as {
+      noteData?: Note;
+      updatedNote?: Note;
+      noteId?: string;
+      permanent?: boolean;
+    };
+    if (type === 'note_deleted_sync' && body.noteId) {
+      const note = this.notes.get(body.noteId);
+      if (body.permanent) this.notes.delete(body.noteId);
+      else if (note) this.notes.set(body.noteId, { ...note, deleted: true });
+    }
     if (type === 'note_created_sync' && body.noteData) {
       this.notes.set(body.noteData.id, body.noteData);
     }
@@ -56,6 +88,9 @@ export abstract class ChangeFollower {
     }
   }
 
+  /** Drops the current connection at once, as a flaky network does; the follower reconnects. */
+  abstract disrupt(): void;
+
   abstract stop(): Promise<void>;
 }
 
@@ -70,17 +105,20 @@ export class EventFollower extends ChangeFollower {
   constructor(
     private readonly urls: () => string[],
     private readonly headers: Record<string, string>,
+    /** Which of the urls to try first (spreads followers over instances). */
+    private readonly firstChoice = 0,
   ) {
     super();
     this.done = this.run();
   }
 
   private async run(): Promise<void> {
-    let attempt = 0;
+    let attempt = this.firstChoice;
     while (!this.stopped) {
       const candidates = this.urls();
       const url = candidates[attempt++ % candidates.length];
       try {
+        this.catchingUp = true;
         this.stream = await openSse(`${url}/api/events`, {
           ...this.headers,
           'last-event-id': String(this.lastSeq),
@@ -101,6 +139,10 @@ export class EventFollower extends ChangeFollower {
       this.counts.reconnects++;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+
+  disrupt(): void {
+    this.stream?.close();
   }
 
   async stop(): Promise<void> {

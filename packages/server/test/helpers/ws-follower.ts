@@ -14,17 +14,21 @@ export class WsFollower extends ChangeFollower {
   constructor(
     private readonly wsUrls: () => string[],
     private readonly token: string,
+    /** Which of the urls to try first (spreads followers over instances). */
+    private readonly firstChoice = 0,
   ) {
     super();
+    this.holdsAhead = true;
     this.done = this.run();
   }
 
   private async run(): Promise<void> {
-    let attempt = 0;
+    let attempt = this.firstChoice;
     while (!this.stopped) {
       const candidates = this.wsUrls();
       const url = candidates[attempt++ % candidates.length];
       try {
+        this.catchingUp = true;
         this.socket = await openWs(`${url}/ws`, {
           headers: { authorization: `Bearer ${this.token}` },
           expectAuth: true,
@@ -44,6 +48,10 @@ export class WsFollower extends ChangeFollower {
       this.counts.reconnects++;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+
+  disrupt(): void {
+    this.socket?.socket.terminate();
   }
 
   async stop(): Promise<void> {
