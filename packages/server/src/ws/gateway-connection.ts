@@ -68,6 +68,7 @@ export class GatewayConnection {
   private readonly cleanups: (() => void)[] = [];
   private cancelExpiry: (() => void)[] = [];
   private readonly rate: RateGuard;
+  private authTimer: ReturnType<typeof setTimeout> | undefined;
   /** True while a page of a replay is being written (see sendText). */
   private inReplayPage = false;
   private ended = false;
@@ -113,10 +114,10 @@ export class GatewayConnection {
         ? 'Connected; authenticating with the credentials of the upgrade request.'
         : 'Connected; send {"type":"auth","token":"<access token>"} to authenticate.',
     });
-    const authTimer = setTimeout(() => {
+    this.authTimer = setTimeout(() => {
       if (!this.isAuthenticated) this.close('AUTH_TIMEOUT');
     }, config.ws.authTimeoutMs);
-    this.cleanups.push(() => clearTimeout(authTimer));
+    this.cleanups.push(() => clearTimeout(this.authTimer));
     if (credential) this.queue.push(() => this.authenticate(credential.token));
   }
 
@@ -253,6 +254,7 @@ export class GatewayConnection {
       return;
     }
     this.principal = principal;
+    clearTimeout(this.authTimer);
     this.sessionSecret = randomBytes(32).toString('hex');
     const startSeq = await context.sync.reader.latestSeq(principal.userId);
     if (this.ended) return;
