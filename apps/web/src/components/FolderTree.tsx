@@ -111,23 +111,22 @@ function FolderItem({ folder, store, state }: { folder: Folder } & Props) {
       )}
       {mode === 'move' && (
         <div className="inline-form">
-          <label>
-            Move {folder.name} into
-            <select
-              value={folder.parentId ?? ''}
-              onChange={(e) => {
-                void store.updateFolder(folder.id, { parentId: e.target.value || null });
-                setMode('idle');
-              }}
-            >
-              <option value="">Top level</option>
-              {targets.map((target) => (
-                <option key={target.id} value={target.id}>
-                  {target.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <label htmlFor={`move-${folder.id}`}>Move {folder.name} into</label>
+          <select
+            id={`move-${folder.id}`}
+            value={folder.parentId ?? ''}
+            onChange={(e) => {
+              void store.updateFolder(folder.id, { parentId: e.target.value || null });
+              setMode('idle');
+            }}
+          >
+            <option value="">Top level</option>
+            {targets.map((target) => (
+              <option key={target.id} value={target.id}>
+                {target.name}
+              </option>
+            ))}
+          </select>
           <button type="button" onClick={() => setMode('idle')}>
             Cancel
           </button>

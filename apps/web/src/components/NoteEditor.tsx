@@ -85,9 +85,11 @@ export function NoteEditor({ store, note, state }: Props) {
       </div>
       {inTrash && <p className="notice">This note is in the trash. Restore it to edit.</p>}
       <div className="note-meta">
-        <label>
-          Folder
+        {/* A select inside its label would take its options' text into its name. */}
+        <div className="field">
+          <label htmlFor={`folder-of-${note.id}`}>Folder</label>
           <select
+            id={`folder-of-${note.id}`}
             value={note.folderId ?? ''}
             disabled={inTrash}
             onChange={(e) => store.change(note.id, { folderId: e.target.value || null })}
@@ -99,7 +101,7 @@ export function NoteEditor({ store, note, state }: Props) {
               </option>
             ))}
           </select>
-        </label>
+        </div>
         <label>
           Tags
           <input
@@ -123,6 +125,8 @@ export function NoteEditor({ store, note, state }: Props) {
         <input
           className="title-input"
           placeholder="Title"
+          // A new, empty note: start typing its title right away.
+          autoFocus={note.title === '' && !note.content}
           value={note.title}
           readOnly={inTrash}
           onChange={(e) => store.edit(note.id, { title: e.target.value })}

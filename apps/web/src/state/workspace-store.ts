@@ -96,7 +96,7 @@ export class WorkspaceStore {
       }),
       this.outbox.on('applied', ({ entry, note }) => this.confirmed(entry.changes, note)),
       this.outbox.on('conflict', (conflict) => {
-        this.server.set(conflict.server.id, conflict.server);
+        this.keep(conflict.server);
         this.conflict = conflict;
         this.changed();
       }),
@@ -138,7 +138,7 @@ export class WorkspaceStore {
     try {
       const page = await this.client.notes.list({ ...viewQuery(view, this.search), limit: 200 });
       if (seq !== this.listSeq) return;
-      for (const note of page.notes) this.server.set(note.id, note);
+      for (const note of page.notes) this.keep(note);
       // Drop what the server no longer lists for this view (changed while we were away).
       for (const [id, note] of this.server) {
         if (matchesView(note, view, this.search) && !page.notes.some((n) => n.id === id)) {
@@ -197,7 +197,7 @@ export class WorkspaceStore {
 
   private async refreshNote(id: string): Promise<void> {
     try {
-      this.server.set(id, await this.client.notes.get(id));
+      this.keep(await this.client.notes.get(id));
       this.changed();
     } catch (error) {
       this.report(error);
@@ -218,7 +218,7 @@ export class WorkspaceStore {
         starred: this.view.kind === 'starred' ? true : undefined,
         tags,
       });
-      this.server.set(note.id, note);
+      this.keep(note);
       this.select(note.id);
     } catch (error) {
       this.report(error);
@@ -273,7 +273,7 @@ export class WorkspaceStore {
 
   async restore(id: string): Promise<void> {
     await this.run(async () => {
-      this.server.set(id, await this.client.notes.restore(id));
+      this.keep(await this.client.notes.restore(id));
     });
   }
 
@@ -289,7 +289,7 @@ export class WorkspaceStore {
       this.flushEdits(id);
       await this.outbox.flush();
       this.local.discard(id);
-      this.server.set(id, await this.client.notes.revert(id, version));
+      this.keep(await this.client.notes.revert(id, version));
     });
   }
 
@@ -352,12 +352,12 @@ export class WorkspaceStore {
   private apply(event: SyncEvent): void {
     switch (event.type) {
       case 'note_created_sync':
-        this.server.set(event.noteData.id, event.noteData);
+        this.keep(event.noteData);
         if (event.noteData.tags.length > 0) void this.reloadTags();
         break;
       case 'note_sync': {
         const known = this.server.get(event.noteId);
-        if (known) this.server.set(event.noteId, { ...known, ...event.updatedNote } as Note);
+        if (known) this.keep({ ...known, ...event.updatedNote } as Note);
         else void this.refreshNote(event.noteId);
         // Connections that did not join a note get no content; the open note needs it.
         if (event.noteId === this.selectedId && !('content' in event.updatedNote)) {
@@ -388,13 +388,25 @@ export class WorkspaceStore {
   }
 
   private confirmed(sent: NoteChanges, note: Note): void {
-    this.server.set(note.id, note);
+    this.keep(note);
     this.local.confirm(note.id, sent);
+    // Tags named on a note are created on the way; our own write's event does not come back.
+    if (sent.tags) void this.reloadTags();
     this.changed();
   }
 
   private rejoin(): void {
     if (this.selectedId) this.realtime.send({ type: 'join_note', noteId: this.selectedId });
+  }
+
+  /**
+   * Stores the server's copy of a note unless a newer one is already here: answers race (a GET
+   * sent before an edit can arrive after the edit's reply) and must not roll a note back.
+   */
+  private keep(note: Note): void {
+    const known = this.server.get(note.id);
+    if (known && known.version > note.version) return;
+    this.server.set(note.id, note);
   }
 
   private markDirty(id: string, changes: NoteChanges): void {
