@@ -2,6 +2,7 @@ import { lt } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../store/database';
 import { changeLog } from '../store/schema';
+import { pruneEndedSessions } from '../auth/session-retention';
 
 /** How often old change-log entries are pruned; retention is in days, so hourly is plenty. */
 const PRUNE_INTERVAL_MS = 3_600_000;
@@ -16,17 +17,25 @@ export async function pruneChangeLog(db: Database, retentionMs: number): Promise
   return deleted.length;
 }
 
-/** Prunes now and then every hour until stopped. A failure is logged and retried next time. */
+/**
+ * Housekeeping, now and then every hour until stopped: old change-log entries and long-ended
+ * sessions. A failure is logged and retried next time.
+ */
 export function schedulePruning(
   db: Database,
   retentionMs: number,
   log: FastifyBaseLogger,
 ): () => void {
-  const prune = () =>
-    pruneChangeLog(db, retentionMs).then(
+  const prune = async () => {
+    await pruneChangeLog(db, retentionMs).then(
       (count) => count > 0 && log.info({ count }, 'pruned old change-log entries'),
       (error: unknown) => log.warn({ err: error }, 'could not prune the change log'),
     );
+    await pruneEndedSessions(db).then(
+      (count) => count > 0 && log.info({ count }, 'pruned ended sessions'),
+      (error: unknown) => log.warn({ err: error }, 'could not prune ended sessions'),
+    );
+  };
   void prune();
   const timer = setInterval(() => void prune(), PRUNE_INTERVAL_MS);
   timer.unref();
