@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from './helpers/test-server';
 const TIMEOUT = 15_000;
 
 /** Every feature of the web app driven through its labelled controls, as a user would. */
-describe.skipIf(!hasChromium)('the web app features in Chromium', () => {
+describe.skipIf(!hasChromium)('the web app features in Chromium', { timeout: 60_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   let page: Page;

@@ -15,7 +15,7 @@ const LIVE_TIMEOUT = 15_000;
  * The web app end to end in Debian's Chromium: the real server serves the real build at `/`,
  * cookies and CSRF as a user's browser would use them, and two browser contexts of one user.
  */
-describe.skipIf(!hasChromium)('the web app in Chromium', () => {
+describe.skipIf(!hasChromium)('the web app in Chromium', { timeout: 60_000 }, () => {
   let server: TestServer;
   let restarted: TidingsApp | null = null;
   let browser: Browser;
