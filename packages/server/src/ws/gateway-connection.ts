@@ -368,6 +368,11 @@ export class GatewayConnection {
 
   private async handle(data: RawData, isBinary: boolean): Promise<void> {
     if (this.ended) return;
+    // Timers may fire late: nothing is processed on a session whose token has run out.
+    if (this.principal && Date.now() >= this.principal.expiresAt) {
+      this.refuse(tokenExpired());
+      return;
+    }
     const { context } = this.deps;
     let clientMsgId: string | undefined;
     try {
