@@ -15,7 +15,7 @@ describe('WebSocket limits', () => {
       WS_RATE_LIMIT_DISCONNECT_AFTER: '3',
       WS_MAX_MESSAGE_BYTES: '1024',
       WS_MAX_CONNECTIONS_PER_USER: '2',
-      WS_HEARTBEAT_INTERVAL_MS: '150',
+      WS_HEARTBEAT_INTERVAL_MS: '400',
     });
   });
   afterAll(() => server.close());
