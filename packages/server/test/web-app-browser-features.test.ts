@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureWebBuild } from '../../../apps/web/scripts/ensure-build.mjs';
@@ -5,6 +7,8 @@ import { hasChromium, launchChromium } from './helpers/browser';
 import { startTestServer, type TestServer } from './helpers/test-server';
 
 const TIMEOUT = 15_000;
+/** Screenshots land here (git-ignored). */
+const SHOTS = join(import.meta.dirname, '..', '..', '..', '.tmp', 'screenshots');
 
 /** Every feature of the web app driven through its labelled controls, as a user would. */
 describe.skipIf(!hasChromium)('the web app features in Chromium', { timeout: 60_000 }, () => {
@@ -14,6 +18,7 @@ describe.skipIf(!hasChromium)('the web app features in Chromium', { timeout: 60_
 
   beforeAll(async () => {
     await ensureWebBuild();
+    mkdirSync(SHOTS, { recursive: true });
     // Every save its own version, so the history has something to go back to.
     server = await startTestServer({ VERSION_SNAPSHOT_INTERVAL_MS: '0' });
     browser = await launchChromium();
@@ -123,6 +128,9 @@ describe.skipIf(!hasChromium)('the web app features in Chromium', { timeout: 60_
     await expect.poll(titles).toEqual([]);
     await nav('Archived').click();
     await expect.poll(titles).toEqual(['Alpha']);
+    await nav('All notes').click();
+    await page.getByRole('button', { name: /Beta/ }).click();
+    await page.screenshot({ path: join(SHOTS, 'features.png') });
   });
 
   it('searches notes', async () => {
