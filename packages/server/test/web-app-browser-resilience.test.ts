@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureWebBuild } from '../../../apps/web/scripts/ensure-build.mjs';
@@ -5,6 +7,8 @@ import { hasChromium, launchChromium } from './helpers/browser';
 import { startTestServer, type TestServer } from './helpers/test-server';
 
 const LIVE_TIMEOUT = 15_000;
+/** Screenshots land here (git-ignored). */
+const SHOTS = join(import.meta.dirname, '..', '..', '..', '.tmp', 'screenshots');
 const password = 'correct horse battery';
 
 /** A browser, a server with `env`, and helpers to sign in pages of one user. */
@@ -17,6 +21,7 @@ function harness(env: Record<string, string> = {}) {
   };
   beforeAll(async () => {
     await ensureWebBuild();
+    mkdirSync(SHOTS, { recursive: true });
     state.server = await startTestServer(env);
     state.browser = await launchChromium();
   }, 120_000);
@@ -92,12 +97,53 @@ describe.skipIf(!hasChromium)(
       await first.context().setOffline(false);
       const dialog = first.getByRole('dialog', { name: 'This note was changed elsewhere' });
       await dialog.waitFor({ timeout: LIVE_TIMEOUT });
+      await first.screenshot({ path: join(SHOTS, 'conflict.png') });
       expect(await dialog.textContent()).toContain('from the first tab');
       expect(await dialog.textContent()).toContain('from the second tab');
       await dialog.getByRole('button', { name: 'Keep mine' }).click();
       await expect
         .poll(() => content(second), { timeout: LIVE_TIMEOUT })
         .toBe('from the first tab');
+    });
+
+    it('keeps an edit made offline in IndexedDB when the tab is closed, and sends it later', async () => {
+      const first = await signedIn();
+      await newNote(first, 'Keep me', 'draft');
+      await first.context().setOffline(true);
+      await waitForConnection(first, 'Offline');
+      await first.getByLabel('Content').fill('typed offline, tab closed');
+      await first.getByLabel('Title').focus(); // leaving the field queues the edit at once
+      const queued = () =>
+        first.evaluate(async () => {
+          const names = (await indexedDB.databases()).map((db) => db.name ?? '');
+          const name = names.find((n) => n.startsWith('tidings-outbox-'));
+          if (!name) return 0;
+          const db = await new Promise<IDBDatabase>((resolve, reject) => {
+            const request = indexedDB.open(name);
+            request.onsuccess = () => resolve(request.result);
+            request.onerror = () => reject(request.error);
+          });
+          const count = await new Promise<number>((resolve) => {
+            const request = db.transaction('outbox').objectStore('outbox').count();
+            request.onsuccess = () => resolve(request.result);
+          });
+          db.close();
+          return count;
+        });
+      await expect.poll(queued, { timeout: LIVE_TIMEOUT }).toBe(1);
+      const context = first.context();
+      await first.close();
+
+      await context.setOffline(false);
+      const reopened = await context.newPage();
+      await reopened.goto(state.server.url);
+      await waitForConnection(reopened, 'Connected');
+      const other = await signedIn();
+      await open(other, 'Keep me');
+      await expect
+        .poll(() => content(other), { timeout: LIVE_TIMEOUT })
+        .toBe('typed offline, tab closed');
+      await expect.poll(() => reopened.locator('.unsaved').count()).toBe(0);
     });
 
     it('says what went wrong in words, never a raw code', async () => {
