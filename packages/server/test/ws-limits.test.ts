@@ -2,6 +2,7 @@ import type { SyncEvent } from '@tidings/protocol';
 import { eq } from 'drizzle-orm';
 import { changeLog, users } from '../src/store/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commitTestChanges } from './helpers/test-changes';
 import { startTestServer, type TestServer } from './helpers/test-server';
 import { createTestUser } from './helpers/test-user';
 import { openAuthed, openWs } from './helpers/ws-client';
@@ -140,12 +141,19 @@ describe('WebSocket backpressure', () => {
     const client = await openAuthed(server.wsUrl, user.accessToken);
     client.send({ type: 'resume', since: 0 });
     const seqs: number[] = [];
+    let liveWritten = false;
     for (;;) {
       const message = await client.next(15_000);
       if (message.type === 'resumed') break;
       seqs.push(message.seq as number);
+      if (!liveWritten) {
+        // Live changes while the replay is still queued for the client.
+        liveWritten = true;
+        await commitTestChanges(server, user.userId, 3);
+      }
     }
-    expect(seqs).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    while (seqs.length < count + 3) seqs.push((await client.next(15_000)).seq as number);
+    expect(seqs).toEqual(Array.from({ length: count + 3 }, (_, i) => i + 1));
     client.close();
   });
 });

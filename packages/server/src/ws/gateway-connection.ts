@@ -71,6 +71,8 @@ export class GatewayConnection {
   private authTimer: ReturnType<typeof setTimeout> | undefined;
   /** True while a page of a replay is being written (see sendText). */
   private inReplayPage = false;
+  /** Bytes a replay page left queued; only shrinks as the client reads (see sendText). */
+  private replayBacklog = 0;
   private ended = false;
 
   constructor(
@@ -171,12 +173,19 @@ export class GatewayConnection {
 
   private sendText(text: string): void {
     if (this.ended || this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.inReplayPage) {
+      // A replay page goes out in one burst and may pass the mark; the next page waits for the
+      // socket to drain instead (ConnectionEvents), so a replay is paced, not cut off.
+      this.ws.send(text);
+      return;
+    }
+    this.replayBacklog = Math.min(this.replayBacklog, this.ws.bufferedAmount);
     this.ws.send(text);
-    // A reader that stopped reading must not grow server memory without bound. A replay page
-    // may pass the mark in one burst; the next page waits for the socket to drain instead.
+    // A reader that stopped reading must not grow server memory without bound: beyond what a
+    // replay left queued (and it is reading that down), it may fall WS_MAX_BUFFERED_BYTES behind.
     if (
-      !this.inReplayPage &&
-      this.ws.bufferedAmount > this.deps.context.config.ws.maxBufferedBytes
+      this.ws.bufferedAmount >
+      this.replayBacklog + this.deps.context.config.ws.maxBufferedBytes
     ) {
       this.deps.log.warn({ connectionId: this.id }, 'closing a websocket that stopped reading');
       this.close('SLOW_CONSUMER');
@@ -271,6 +280,7 @@ export class GatewayConnection {
         this.inReplayPage = true;
         setImmediate(() => {
           this.inReplayPage = false;
+          this.replayBacklog = this.ws.bufferedAmount;
         });
       },
       onError: (error) => {
