@@ -39,7 +39,7 @@ function FolderItem({ folder, store, state }: { folder: Folder } & Props) {
 
   function remove() {
     const sure = window.confirm(
-      `Delete the folder "${folder.name}" and its subfolders? Their notes move to the trash.`,
+      `Delete the folder "${folder.name}" and its subfolders? Their notes stay, outside any folder.`,
     );
     if (sure) void store.deleteFolder(folder.id);
     setMode('idle');

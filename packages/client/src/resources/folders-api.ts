@@ -40,7 +40,7 @@ export class FoldersApi {
     return body.folder;
   }
 
-  /** Removes the folder and its subfolders; their notes go to the trash. */
+  /** Removes the folder and its subfolders; their notes stay, moved to the top level. */
   async delete(id: string): Promise<void> {
     await this.api.request<void>({ method: 'DELETE', path: folderPath(id) });
   }
