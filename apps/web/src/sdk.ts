@@ -6,4 +6,5 @@ import { createTidingsClient } from '@tidings/client';
  */
 export const client = createTidingsClient({ credentials: 'cookie' });
 
-export const realtime = client.realtime({ transport: 'auto' });
+// Signed messages work with every server and are required by some (WS_REQUIRE_SIGNED_MESSAGES).
+export const realtime = client.realtime({ transport: 'auto', signMessages: true });

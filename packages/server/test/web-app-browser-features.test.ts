@@ -19,8 +19,12 @@ describe.skipIf(!hasChromium)('the web app features in Chromium', { timeout: 60_
   beforeAll(async () => {
     await ensureWebBuild();
     mkdirSync(SHOTS, { recursive: true });
-    // Every save its own version, so the history has something to go back to.
-    server = await startTestServer({ VERSION_SNAPSHOT_INTERVAL_MS: '0' });
+    // Every save its own version, so the history has something to go back to; and signatures
+    // required, so every socket write of the app proves it signs.
+    server = await startTestServer({
+      VERSION_SNAPSHOT_INTERVAL_MS: '0',
+      WS_REQUIRE_SIGNED_MESSAGES: 'true',
+    });
     browser = await launchChromium();
     page = await (await browser.newContext()).newPage();
     page.on('dialog', (dialog) => void dialog.accept());

@@ -111,13 +111,18 @@ class WebSocketTransport implements Transport {
   }
 
   private write(message: object, sign: boolean): void {
-    this.outgoing = this.outgoing.then(async () => {
-      if (this.done || this.socket.readyState !== OPEN) return;
-      const framed =
-        sign && this.sessionSecret ? await signMessage(message, this.sessionSecret) : message;
-      if (this.done || this.socket.readyState !== OPEN) return;
-      this.socket.send(JSON.stringify(framed));
-    });
+    this.outgoing = this.outgoing
+      .then(async () => {
+        if (this.done || this.socket.readyState !== OPEN) return;
+        const framed =
+          sign && this.sessionSecret && canSign()
+            ? await signMessage(message, this.sessionSecret)
+            : message;
+        if (this.done || this.socket.readyState !== OPEN) return;
+        this.socket.send(JSON.stringify(framed));
+      })
+      // One failed send must not stall every later one behind a rejected promise.
+      .catch(() => undefined);
   }
 
   private onMessage(data: unknown): void {
@@ -223,6 +228,14 @@ class WebSocketTransport implements Transport {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
   }
+}
+
+/**
+ * Web Crypto's subtle API exists only in secure contexts (https, or a loopback address); a page on
+ * plain http elsewhere sends unsigned, which servers accept unless they require signatures.
+ */
+function canSign(): boolean {
+  return typeof globalThis.crypto?.subtle?.importKey === 'function';
 }
 
 function parse(data: unknown): ServerMessage | null {
