@@ -225,6 +225,7 @@ describe.skipIf(!hasChromium)(
         });
       });
       expect(streams).toBeGreaterThan(0);
+      expect(await blocked.locator('.connection-state').getAttribute('data-transport')).toBe('sse');
       await newNote(writer, 'Over SSE', 'one');
       await expect
         .poll(() => blocked.locator('.note-title').allTextContents(), { timeout: LIVE_TIMEOUT })

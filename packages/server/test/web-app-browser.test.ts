@@ -131,6 +131,8 @@ describe.skipIf(!hasChromium)('the web app in Chromium', { timeout: 60_000 }, ()
     await restarted.http.listen({ port, host: '127.0.0.1' });
     await waitForConnection(first, 'Connected');
     await waitForConnection(second, 'Connected');
+    // A server that was down is not a blocked WebSocket: no fallback to SSE.
+    expect(await connection(first).getAttribute('data-transport')).toBe('websocket');
 
     // Still live after the restart.
     await second.getByLabel('Content').fill('milk, eggs, bread, tea');

@@ -10,15 +10,21 @@ const LABELS: Record<ConnectionState, string> = {
 
 interface Props {
   state: ConnectionState;
+  transport: string | null;
   lastSyncAt: number | null;
   unsaved: number;
 }
 
 /** The live connection's state, when it last synced, and edits still waiting to be saved. */
-export function ConnectionIndicator({ state, lastSyncAt, unsaved }: Props) {
+export function ConnectionIndicator({ state, transport, lastSyncAt, unsaved }: Props) {
   return (
     <div className="connection" role="status" aria-live="polite">
-      <span className="connection-state" data-state={state}>
+      <span
+        className="connection-state"
+        data-state={state}
+        data-transport={transport ?? undefined}
+        title={transport === 'sse' ? 'Live updates over Server-Sent Events' : undefined}
+      >
         <span className="dot" aria-hidden="true" />
         {LABELS[state]}
       </span>

@@ -41,6 +41,7 @@ export function Workspace({ user }: { user: PublicUser }) {
         <h1 className="brand">Tidings</h1>
         <ConnectionIndicator
           state={state.connection}
+          transport={state.transport}
           lastSyncAt={state.lastSyncAt}
           unsaved={state.unsaved}
         />

@@ -24,6 +24,8 @@ export interface WorkspaceSnapshot {
   search: string;
   selected: Note | null;
   connection: ConnectionState;
+  /** `websocket` or `sse` while connected. */
+  transport: string | null;
   lastSyncAt: number | null;
   /** Edits not yet confirmed by the server. */
   unsaved: number;
@@ -454,6 +456,7 @@ export class WorkspaceStore {
       search: this.search,
       selected: selected ? this.display(selected) : null,
       connection: this.realtime.state,
+      transport: this.realtime.transportInUse,
       lastSyncAt: this.realtime.lastSyncAt,
       unsaved: this.pending + this.unsent.size,
       conflict: this.conflict,

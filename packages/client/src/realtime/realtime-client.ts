@@ -39,8 +39,14 @@ export interface RealtimeOptions {
   refreshBeforeExpiryMs?: number;
   /** An attempt that is not caught up within this time is abandoned (ms). Default 15,000. */
   connectTimeoutMs?: number;
-  /** WebSocket attempts in a row that fail before being ready, then SSE. Default 2. */
+  /**
+   * WebSocket attempts in a row that fail before being ready, then SSE. Default 2. They count
+   * only while the server answers HTTP: a WebSocket that fails because the server is down (a
+   * restart) says nothing about WebSockets being blocked.
+   */
   webSocketFailuresBeforeFallback?: number;
+  /** Whether the server answers HTTP at all. Default: any answer to `GET /healthz` within 3 s. */
+  serverReachable?: () => Promise<boolean>;
   /** Default: the browser's navigator.onLine and online/offline events; always online in Node. */
   onlineSignal?: OnlineSignal;
   /** Resume from this seq on the first connect (an app that persisted its last seq). */
@@ -181,7 +187,8 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
       return;
     }
     if (generation !== this.generation) return;
-    const kind = this.pickTransport();
+    const kind = await this.chooseTransport();
+    if (generation !== this.generation) return;
     this.transportKind = kind;
     const factory = kind === 'websocket' ? this.factories.websocket : this.factories.sse;
     if (!factory) return;
@@ -205,6 +212,37 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
   private abandonAttempt(generation: number): void {
     if (generation !== this.generation || this.current === ConnectionState.Connected) return;
     this.onTransportClosed({ end: 'timeout', wasReady: false });
+  }
+
+  /** Falls back to SSE only once WebSocket keeps failing while plain HTTP gets through. */
+  private async chooseTransport(): Promise<TransportKind> {
+    const kind = this.pickTransport();
+    if (kind !== 'sse' || this.fallbackConfirmed || (this.options.transport ?? 'auto') !== 'auto') {
+      return kind;
+    }
+    if (!this.factories.websocket) return kind;
+    const reachable = await (this.options.serverReachable ?? (() => this.healthzAnswers()))();
+    if (reachable) {
+      this.fallbackConfirmed = true;
+      return 'sse';
+    }
+    this.webSocketFailures = 0;
+    return 'websocket';
+  }
+
+  private fallbackConfirmed = false;
+
+  private async healthzAnswers(): Promise<boolean> {
+    try {
+      await this.core.http.fetch(`${this.core.baseUrl}/healthz`, {
+        method: 'GET',
+        cache: 'no-store',
+        signal: AbortSignal.timeout(3_000),
+      });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private pickTransport(): TransportKind {

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { createClientCore } from '../src/client';
+import { memorySessionStore } from '../src/index';
+import { ConnectionState } from '../src/realtime/connection-state';
+import { manualOnlineSignal } from '../src/realtime/online-signal';
+import { RealtimeClient } from '../src/realtime/realtime-client';
+import type { TransportFactory } from '../src/realtime/transport';
+import { fakeApi, TEST_USER } from './helpers/fake-api';
+
+/** A WebSocket that never gets through (refused, or blocked by a proxy). */
+function failingWebSocket(onAttempt: (count: number) => void): TransportFactory {
+  let attempts = 0;
+  return (_params, handlers) => {
+    attempts += 1;
+    onAttempt(attempts);
+    setTimeout(() => handlers.closed({ end: 'closed', wasReady: false }), 0);
+    return {
+      kind: 'websocket',
+      send: () => false,
+      reauthenticate: () => undefined,
+      close: () => undefined,
+    };
+  };
+}
+
+function workingSse(onOpen: () => void): TransportFactory {
+  return (_params, handlers) => {
+    onOpen();
+    setTimeout(() => handlers.signal({ kind: 'ready', seq: 0 }), 0);
+    return {
+      kind: 'sse',
+      send: () => false,
+      reauthenticate: () => undefined,
+      close: () => undefined,
+    };
+  };
+}
+
+function realtimeWith(websocket: TransportFactory, sse: TransportFactory, reachable: boolean) {
+  const core = createClientCore({
+    baseUrl: 'http://127.0.0.1:9',
+    credentials: 'token',
+    fetch: fakeApi().fetch,
+    sessionStore: memorySessionStore({
+      user: TEST_USER,
+      accessToken: 'access-1',
+      expiresAt: Date.now() + 60_000,
+      refreshToken: 'refresh-1',
+    }),
+  });
+  return new RealtimeClient(
+    core,
+    { websocket, sse },
+    {
+      onlineSignal: manualOnlineSignal(true),
+      backoff: { minDelayMs: 1, maxDelayMs: 2 },
+      serverReachable: async () => reachable,
+    },
+  );
+}
+
+describe('falling back from WebSocket to SSE', () => {
+  it('falls back when WebSocket keeps failing while the server answers HTTP', async () => {
+    let sseOpened = 0;
+    const realtime = realtimeWith(
+      failingWebSocket(() => undefined),
+      workingSse(() => (sseOpened += 1)),
+      true,
+    );
+    const ready = new Promise((resolve) => realtime.on('ready', resolve));
+    realtime.connect();
+    expect(await ready).toEqual({ seq: 0, transport: 'sse' });
+    expect(sseOpened).toBe(1);
+    expect(realtime.state).toBe(ConnectionState.Connected);
+    realtime.disconnect();
+  });
+
+  it('keeps trying WebSocket while the server is down (a restart is not a blocked WebSocket)', async () => {
+    let sseOpened = 0;
+    let reachedSix: () => void = () => undefined;
+    const six = new Promise<void>((resolve) => (reachedSix = resolve));
+    const realtime = realtimeWith(
+      failingWebSocket((count) => count === 6 && reachedSix()),
+      workingSse(() => (sseOpened += 1)),
+      false,
+    );
+    realtime.connect();
+    await six;
+    expect(sseOpened).toBe(0);
+    realtime.disconnect();
+  });
+});
