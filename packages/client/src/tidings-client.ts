@@ -36,7 +36,8 @@ export class TidingsClient {
   /** Resolves to the signed-in user or null once the stored session is known; never rejects. */
   readonly ready: Promise<PublicUser | null>;
   private live: RealtimeClient | null = null;
-  private readonly outboxes = new Set<Outbox>();
+  /** Each outbox with the function that stops flushing it on reconnect. */
+  private readonly outboxes = new Map<Outbox, () => void>();
 
   constructor(private readonly core: ClientCore) {
     this.notes = new NotesApi(core.api);
@@ -108,7 +109,7 @@ export class TidingsClient {
       },
       options,
     );
-    for (const outbox of this.outboxes) this.flushOnReconnect(outbox);
+    for (const outbox of this.outboxes.keys()) this.flushOnReconnect(outbox);
     return this.live;
   }
 
@@ -121,13 +122,24 @@ export class TidingsClient {
       store,
       noteSender(this.notes, () => this.live),
     );
-    this.outboxes.add(outbox);
+    this.outboxes.set(outbox, () => undefined);
     this.flushOnReconnect(outbox);
     return outbox;
   }
 
+  /** Stops flushing an outbox on reconnect (its user signed out, its page is gone). */
+  releaseOutbox(outbox: Outbox): void {
+    this.outboxes.get(outbox)?.();
+    this.outboxes.delete(outbox);
+  }
+
   private flushOnReconnect(outbox: Outbox): void {
-    this.live?.on('ready', () => void outbox.flush());
+    if (!this.live) return;
+    this.outboxes.get(outbox)?.();
+    this.outboxes.set(
+      outbox,
+      this.live.on('ready', () => void outbox.flush()),
+    );
   }
 }
 

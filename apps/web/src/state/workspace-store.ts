@@ -122,6 +122,9 @@ export class WorkspaceStore {
 
   stop(): void {
     this.flushAllEdits();
+    // This store flushes its outbox itself while it runs; a stopped one (signed out, another
+    // user signing in) must not replay into someone else's session.
+    this.client.releaseOutbox(this.outbox);
     for (const stop of this.stops.splice(0)) stop();
     for (const timer of this.timers.values()) clearTimeout(timer);
   }
