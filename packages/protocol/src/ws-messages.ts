@@ -28,6 +28,8 @@ const clientMsgId = z.string().min(1).max(128).optional();
 export const authMessageSchema = z.strictObject({
   type: z.literal('auth'),
   token: z.string().min(1).max(8192),
+  /** Resume from this seq as part of authentication (see `resume`); only on the first auth. */
+  since: z.int().min(0).optional(),
 });
 
 export const joinNoteMessageSchema = z.strictObject({

@@ -78,7 +78,6 @@ describe('convergence: one user, many clients, connections cut at random', () =>
         changes,
         delivered: follower.counts.applied,
         replayed: follower.counts.replayed,
-        aheadResent: follower.counts.ahead,
         reconnects: follower.counts.reconnects,
         duplicates: follower.counts.duplicates,
       });

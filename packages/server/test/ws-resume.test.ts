@@ -3,7 +3,13 @@ import { pruneChangeLog } from '../src/sync/change-log-retention';
 import { commitTestChanges } from './helpers/test-changes';
 import { startTestServer, type TestServer } from './helpers/test-server';
 import { createTestUser } from './helpers/test-user';
-import { openAuthed, type Received, type WsClient } from './helpers/ws-client';
+import {
+  openAuthed,
+  openWs,
+  type Received,
+  UpgradeRefused,
+  type WsClient,
+} from './helpers/ws-client';
 
 const seqsOf = (messages: Received[]) =>
   messages
@@ -54,6 +60,48 @@ describe('WebSocket resume from the change log', () => {
     await commitTestChanges(server, user.userId, 1);
     expect((await second.next()).seq).toBe(9);
     second.close();
+  });
+
+  it('resumes as part of the handshake (?since=): replay, resumed, then live, each seq once', async () => {
+    const user = await createTestUser(server);
+    await commitTestChanges(server, user.userId, 5);
+    const client = await openWs(`${server.wsUrl}/ws?since=2`, {
+      headers: user.headers,
+      expectAuth: true,
+    });
+    expect(client.received[1]).toMatchObject({ type: 'auth_success', seq: 5 });
+    // Live changes race the replay; none may come before it or twice.
+    const racing = commitTestChanges(server, user.userId, 5);
+    const upToResumed = await collectUntil(client, (m) => m.type === 'resumed');
+    await racing;
+    const rest = await client.take(8 - seqsOf(upToResumed).length);
+    const seqs = seqsOf([...upToResumed, ...rest]);
+    expect(seqs).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(seqsOf(upToResumed)[0]).toBe(3);
+    client.close();
+  });
+
+  it('takes since in the auth message too, and refuses a malformed since at the upgrade', async () => {
+    const user = await createTestUser(server);
+    await commitTestChanges(server, user.userId, 3);
+    const client = await openWs(`${server.wsUrl}/ws`, { expectAuth: false });
+    client.send({ type: 'auth', token: user.accessToken, since: 1 });
+    const messages = await collectUntil(client, (m) => m.type === 'resumed');
+    expect(messages.map((m) => m.type)).toEqual([
+      'auth_success',
+      'folder_deleted_sync',
+      'folder_deleted_sync',
+      'resumed',
+    ]);
+    expect(seqsOf(messages)).toEqual([2, 3]);
+    client.close();
+
+    const refused = await openWs(`${server.wsUrl}/ws?since=-1`, { headers: user.headers }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(UpgradeRefused);
+    expect((refused as UpgradeRefused).status).toBe(400);
   });
 
   it('loses, repeats and reorders nothing while live traffic races a replay', async () => {

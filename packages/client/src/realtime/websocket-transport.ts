@@ -50,8 +50,8 @@ const SYNC_EVENT_TYPES = new Set<string>([
 /**
  * `GET /ws`. The token travels only in the `auth` message (never in the URL, where proxies log
  * it); a browser's cookie may already authenticate the upgrade, and the `auth` message is then a
- * harmless refresh. Reconnects resume with `resume {since}`: the server replays what was missed
- * (`resumed`) or says it cannot (`resync_required`).
+ * harmless refresh. Reconnects resume in the handshake (`since` with the credentials): the server
+ * replays what was missed, then says `resumed`, or says it cannot (`resync_required`).
  */
 export function webSocketTransport(options: WebSocketTransportOptions): TransportFactory {
   return (params, handlers) => new WebSocketTransport(options, params, handlers);
@@ -75,9 +75,15 @@ class WebSocketTransport implements Transport {
     private readonly params: TransportParams,
     private readonly handlers: TransportHandlers,
   ) {
-    this.socket = new options.WebSocket(webSocketUrl(params.baseUrl));
+    // Resuming as part of the handshake (`since` in the URL for a cookie-authenticated upgrade,
+    // and in the auth message) means no live event can arrive before the replay.
+    const resumeFrom = params.since === null ? {} : { since: params.since };
+    const url = webSocketUrl(params.baseUrl);
+    this.socket = new options.WebSocket(
+      params.since === null ? url : `${url}?since=${params.since}`,
+    );
     this.socket.onopen = () => {
-      this.write({ type: 'auth', token: params.accessToken }, false);
+      this.write({ type: 'auth', token: params.accessToken, ...resumeFrom }, false);
       this.startHeartbeat();
     };
     this.socket.onmessage = (event) => this.onMessage(event.data);
@@ -176,11 +182,9 @@ class WebSocketTransport implements Transport {
     if (typeof message.sessionSecret === 'string') this.sessionSecret = message.sessionSecret;
     if (this.authenticated) return;
     this.authenticated = true;
-    if (this.params.since === null) {
-      this.becomeReady(numberOr(message.seq, 0));
-    } else {
-      this.write({ type: 'resume', since: this.params.since }, this.options.signMessages);
-    }
+    // With a `since`, the server replays after auth_success and then says `resumed` (or
+    // `resync_required`), which makes the connection ready.
+    if (this.params.since === null) this.becomeReady(numberOr(message.seq, 0));
   }
 
   private becomeReady(seq: number): void {

@@ -29,6 +29,15 @@ export async function startFakeGateway(
     [];
 
   const send = (socket: WebSocket, message: object) => socket.send(JSON.stringify(message));
+  /** Everything after `since`, then `resumed`; or `resync_required` below the pruned point. */
+  const replay = (socket: WebSocket, since: number) => {
+    if (since < (options.prunedBelow ?? 0)) {
+      send(socket, { type: 'resync_required', seq: log.length });
+      return;
+    }
+    for (const event of log.slice(since)) send(socket, event);
+    send(socket, { type: 'resumed', seq: log.length });
+  };
 
   server.on('connection', (socket) => {
     connections += 1;
@@ -65,14 +74,10 @@ export async function startFakeGateway(
           sessionSecret: secret,
           seq: log.length,
         });
+        // Resuming in the handshake, as the real gateway does.
+        if (inner.since !== undefined) replay(socket, Number(inner.since));
       } else if (inner.type === 'resume') {
-        const since = Number(inner.since);
-        if (since < (options.prunedBelow ?? 0)) {
-          send(socket, { type: 'resync_required', seq: log.length });
-          return;
-        }
-        for (const event of log.slice(since)) send(socket, event);
-        send(socket, { type: 'resumed', seq: log.length });
+        replay(socket, Number(inner.since));
       } else if (inner.type === 'note_update') {
         // One note at version `noteVersion`; a stale baseVersion is a conflict.
         if (inner.baseVersion !== noteVersion) {

@@ -59,6 +59,8 @@ export interface GatewayDeps {
 export class GatewayConnection {
   readonly id = randomUUID();
   principal: Principal | null = null;
+  /** The `since` of the upgrade URL, applied when the connection authenticates. */
+  private resumeFrom: number | undefined;
   /** Heartbeat rounds without any sign of life from the peer. */
   missedHeartbeats = 0;
   private sessionSecret = '';
@@ -107,8 +109,13 @@ export class GatewayConnection {
     return this.principal !== null;
   }
 
-  /** Greets the client and authenticates with the upgrade's credential, if it sent one. */
-  start(credential: UpgradeCredential | null): void {
+  /**
+   * Greets the client and authenticates with the upgrade's credential, if it sent one. `since`
+   * (the `since` query parameter) resumes from that seq as part of authentication, so nothing is
+   * sent live before the replay: see `authenticate`.
+   */
+  start(credential: UpgradeCredential | null, since: number | undefined): void {
+    this.resumeFrom = since;
     const { config } = this.deps.context;
     this.send({
       type: 'connection_established',
@@ -120,7 +127,7 @@ export class GatewayConnection {
       if (!this.isAuthenticated) this.close('AUTH_TIMEOUT');
     }, config.ws.authTimeoutMs);
     this.cleanups.push(() => clearTimeout(this.authTimer));
-    if (credential) this.queue.push(() => this.authenticate(credential.token));
+    if (credential) this.queue.push(() => this.authenticate(credential.token, since));
   }
 
   /** Sends a protocol-level ping; a peer that misses two in a row is terminated. */
@@ -236,7 +243,13 @@ export class GatewayConnection {
   // Authentication
   // -------------------------------------------------------------------------------------------
 
-  private async authenticate(token: string): Promise<void> {
+  /**
+   * Without `since`, the connection starts at the latest seq and delivers live events from there.
+   * With it, the replay from `since` comes first, in order, then `resumed`, then live events:
+   * a client that resumes this way never sees an event twice. A `since` the log can no longer
+   * serve gets `resync_required` and starts at the latest seq.
+   */
+  private async authenticate(token: string, since?: number): Promise<void> {
     const { context } = this.deps;
     let principal: Principal;
     try {
@@ -265,7 +278,10 @@ export class GatewayConnection {
     this.principal = principal;
     clearTimeout(this.authTimer);
     this.sessionSecret = randomBytes(32).toString('hex');
-    const startSeq = await context.sync.reader.latestSeq(principal.userId);
+    const latestSeq = await context.sync.reader.latestSeq(principal.userId);
+    const resume =
+      since === undefined ? null : await context.sync.reader.canResumeFrom(principal.userId, since);
+    const startSeq = resume?.ok ? (since as number) : latestSeq;
     if (this.ended) return;
     const events = new ConnectionEvents({
       userId: principal.userId,
@@ -305,10 +321,13 @@ export class GatewayConnection {
       userId: principal.userId,
       expiresAt: principal.expiresAt,
       sessionSecret: this.sessionSecret,
-      seq: startSeq,
+      seq: latestSeq,
     });
-    // Changes committed between reading the seq and subscribing come from the log.
+    if (resume && !resume.ok) this.send({ type: 'resync_required', seq: resume.latestSeq });
+    // The replay after `since`, and changes committed between reading the seq and subscribing,
+    // come from the log.
     await events.catchUp();
+    if (resume?.ok) this.send({ type: 'resumed', seq: events.deliveredSeq });
   }
 
   /** A second `auth` on a live connection: the same user's fresh token extends the session. */
@@ -424,7 +443,7 @@ export class GatewayConnection {
     if (message.type === 'auth') {
       await (this.principal
         ? this.reauthenticate(message.token)
-        : this.authenticate(message.token));
+        : this.authenticate(message.token, message.since ?? this.resumeFrom));
       return;
     }
     const principal = this.principal;

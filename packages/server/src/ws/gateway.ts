@@ -61,6 +61,11 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
       refuseUpgrade(socket, 503, 'Service Unavailable', 'SHUTTING_DOWN');
       return;
     }
+    const since = parseSince(url.searchParams.get('since'));
+    if (since === null) {
+      refuseUpgrade(socket, 400, 'Bad Request', 'VALIDATION_FAILED');
+      return;
+    }
     const origin = request.headers.origin;
     if (!isOriginAllowed(origin, config.corsOrigins)) {
       // The origin is not a secret; the URL may hold a token and is never logged.
@@ -80,7 +85,7 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
         );
       }
       registry.add(connection);
-      connection.start(credential);
+      connection.start(credential, since);
     });
   }
   http.server.on('upgrade', onUpgrade);
@@ -146,4 +151,10 @@ function refuseUpgrade(socket: Duplex, status: number, text: string, code: Error
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
       body,
   );
+}
+
+/** `?since=<seq>`: undefined when absent, null when it is not a non-negative integer. */
+function parseSince(value: string | null): number | undefined | null {
+  if (value === null) return undefined;
+  return /^\d{1,15}$/.test(value) ? Number(value) : null;
 }

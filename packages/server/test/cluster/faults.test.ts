@@ -105,7 +105,6 @@ describe.skipIf(clusterSkipReason !== null || !hasRedisServer)(
           retries: writer.retries,
           deliveries: follower.counts.applied,
           replayed: follower.counts.replayed,
-          aheadResent: follower.counts.ahead,
           reconnects: follower.counts.reconnects,
           duplicates: follower.counts.duplicates,
           losses: row!.lastSeq - follower.counts.applied,

@@ -6,12 +6,6 @@ export interface FollowerCounts {
   applied: number;
   /** Changes applied while catching up after a (re)connect, before `ready` / `resumed`. */
   replayed: number;
-  /**
-   * Events further ahead than the next seq, not applied (the SDK's rule): a WebSocket delivers
-   * live events from `auth_success` on, before the client's `resume` arrives, and the resume
-   * then sends everything after the client's seq in order, those events included.
-   */
-  ahead: number;
   duplicates: number;
   gaps: number;
   reconnects: number;
@@ -27,7 +21,6 @@ export abstract class ChangeFollower {
   readonly counts: FollowerCounts = {
     applied: 0,
     replayed: 0,
-    ahead: 0,
     duplicates: 0,
     gaps: 0,
     reconnects: 0,
@@ -37,8 +30,6 @@ export abstract class ChangeFollower {
   protected stopped = false;
   /** True from a (re)connect until the server says the catch-up is done. */
   protected catchingUp = true;
-  /** Whether an event ahead of the next seq waits for the resume (true) or is a gap (false). */
-  protected holdsAhead = false;
 
   protected apply(type: string, seq: number | undefined, data: unknown): void {
     if (type === 'resync_required') this.counts.resyncs++;
@@ -48,13 +39,7 @@ export abstract class ChangeFollower {
       this.counts.duplicates++;
       return;
     }
-    if (seq !== this.lastSeq + 1) {
-      if (this.holdsAhead) {
-        this.counts.ahead++;
-        return;
-      }
-      this.counts.gaps++;
-    }
+    if (seq !== this.lastSeq + 1) this.counts.gaps++;
     this.lastSeq = seq;
     this.counts.applied++;
     if (this.catchingUp) this.counts.replayed++;

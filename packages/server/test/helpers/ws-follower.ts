@@ -2,9 +2,9 @@ import { ChangeFollower } from './event-follower';
 import { openWs, type WsClient } from './ws-client';
 
 /**
- * Follows over WebSocket the way the SDK does: on every (re)connection it authenticates, sends
- * `resume {since: lastSeq}`, and applies what follows; when the socket closes (an instance
- * drained with 1001 or died) it reconnects to another instance.
+ * Follows over WebSocket the way the SDK does: every (re)connection authenticates with
+ * `?since=<last seq applied>`, so the server replays what was missed before anything live; when
+ * the socket closes (an instance drained with 1001 or died) it reconnects to another instance.
  */
 export class WsFollower extends ChangeFollower {
   private socket: WsClient | null = null;
@@ -18,7 +18,6 @@ export class WsFollower extends ChangeFollower {
     private readonly firstChoice = 0,
   ) {
     super();
-    this.holdsAhead = true;
     this.done = this.run();
   }
 
@@ -29,11 +28,11 @@ export class WsFollower extends ChangeFollower {
       const url = candidates[attempt++ % candidates.length];
       try {
         this.catchingUp = true;
-        this.socket = await openWs(`${url}/ws`, {
+        // Resume in the handshake: the replay comes before any live event.
+        this.socket = await openWs(`${url}/ws?since=${this.lastSeq}`, {
           headers: { authorization: `Bearer ${this.token}` },
           expectAuth: true,
         });
-        this.socket.send({ type: 'resume', since: this.lastSeq });
         for (;;) {
           const message = await this.socket.next(3_600_000);
           const seq = typeof message.seq === 'number' && message.type.endsWith('_sync');
