@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +6,11 @@ import { openSse } from './helpers/sse-client';
 import { usingRealPostgres } from './helpers/test-database';
 import { startTestServer, type TestServer } from './helpers/test-server';
 import { createTestUser } from './helpers/test-user';
+import { apiFor } from './helpers/api-client';
+import { openAuthed } from './helpers/ws-client';
+
+/** Postgres's own command-line client, to change data exactly as an operator would. */
+const hasPsql = spawnSync('psql', ['--version']).status === 0;
 
 describe('changes written straight to the database by another service', () => {
   let server: TestServer;
@@ -55,6 +61,39 @@ describe('changes written straight to the database by another service', () => {
     });
     stream.close();
   });
+
+  it.skipIf(!usingRealPostgres || !hasPsql)(
+    'a direct UPDATE typed in psql reaches a WebSocket client that joined the note (real Postgres only)',
+    async () => {
+      const user = await createTestUser(server);
+      const api = apiFor(server, user.headers);
+      const { body } = await api<{ note: { id: string } }>('POST', '/api/notes', {
+        title: 'Draft',
+      });
+      const client = await openAuthed(server.wsUrl, user.accessToken);
+      client.send({ type: 'join_note', noteId: body.note.id });
+      await client.nextOfType('note_joined');
+      const psql = spawnSync(
+        'psql',
+        [
+          server.databaseUrl!,
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-c',
+          `UPDATE notes SET content = 'typed in psql' WHERE id = '${body.note.id}'`,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(psql.status, psql.stderr).toBe(0);
+      expect(await client.nextOfType('note_sync')).toMatchObject({
+        noteId: body.note.id,
+        fromUserId: 'server',
+        changes: { content: 'typed in psql' },
+        updatedNote: { content: 'typed in psql', version: 2 },
+      });
+      client.close();
+    },
+  );
 
   it('records folder changes and ignores updates that change nothing visible', async () => {
     const user = await createTestUser(server);
