@@ -27,6 +27,7 @@ import { startOutsideChangeRelay } from './sync/outside-changes';
 import { schedulePruning } from './sync/change-log-retention';
 import { createLimits, type Limits } from './limits/limits';
 import { registerWebSocketGateway } from './ws/gateway';
+import { type ClusterCensus, createClusterCensus } from './observability/cluster-census';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { registerMetricsRoute } from './observability/metrics-route';
 
@@ -56,6 +57,8 @@ export interface AppContext {
   limits: Limits;
   /** This instance's Prometheus figures (GET /metrics); the gateway and SSE route update them. */
   metrics: Metrics;
+  /** The whole cluster's connection counts (summed through Redis; this instance without it). */
+  census: ClusterCensus;
 }
 
 export interface TidingsApp {
@@ -80,6 +83,7 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
 
   const ownHub = options.hub ? null : await createHub(config, store, http.log);
   const hub = options.hub ?? (ownHub as SyncHub);
+  const metrics = createMetrics();
   const context: AppContext = {
     config,
     store,
@@ -96,8 +100,15 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
     },
     liveStreams: new Set(),
     limits: createLimits(config, http.log),
-    metrics: createMetrics(),
+    metrics,
+    census: createClusterCensus({
+      redisUrl: config.redisUrl,
+      intervalMs: config.clusterCensusIntervalMs,
+      local: () => metrics.snapshot(),
+      log: http.log,
+    }),
   };
+  metrics.watchCluster(context.census);
 
   await http.register(cookie);
   const shutdownGuard = registerShutdownGuard(http);
@@ -146,6 +157,7 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
       stopPruning();
       await stopOutsideChangeRelay();
       await ownHub?.close();
+      await context.census.close();
       await context.limits.close();
     },
   };

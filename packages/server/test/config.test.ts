@@ -30,6 +30,8 @@ describe('configuration', () => {
 
   it('reads TRUST_PROXY as off, a hop count or proxy addresses, and refuses anything else', () => {
     expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({}).clusterCensusIntervalMs).toBe(5_000);
+    expect(failure({ CLUSTER_CENSUS_INTERVAL_MS: '0' }).message).toContain('CLUSTER_CENSUS');
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(1);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' }).trustProxy).toEqual([

@@ -57,6 +57,8 @@ export interface Config {
   /** How many connections may read the change log at once while catching up. */
   readonly replayConcurrency: number;
   readonly adminToken: string | undefined;
+  /** How often each instance writes its figures to the cluster census (Redis only). */
+  readonly clusterCensusIntervalMs: number;
   readonly ws: WebSocketConfig;
 }
 
@@ -188,6 +190,7 @@ export function loadConfig(env: Env = process.env): Config {
     // 4 of the pool's 10 connections: a restart's reconnect wave cannot starve ordinary writes.
     replayConcurrency: readInteger(env, 'REPLAY_CONCURRENCY', 4, 1),
     adminToken: readOptionalString(env, 'ADMIN_TOKEN'),
+    clusterCensusIntervalMs: readPositiveNumber(env, 'CLUSTER_CENSUS_INTERVAL_MS', 5_000),
     ws: {
       authTimeoutMs: readPositiveNumber(env, 'WS_AUTH_TIMEOUT_MS', 30_000),
       rateLimitWindowMs: readPositiveNumber(env, 'WS_RATE_LIMIT_WINDOW_MS', 60_000),

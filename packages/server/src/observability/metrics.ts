@@ -1,5 +1,6 @@
 import type { ErrorCode } from '@tidings/protocol';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ClusterCensus, InstanceFigures } from './cluster-census';
 
 export type Transport = 'ws' | 'sse';
 type DependencyStatus = () => 'ok' | 'degraded';
@@ -34,6 +35,10 @@ export interface Metrics {
   delivered(transport: Transport, committedAt: number, now?: number): void;
   /** Reports a dependency's status as tidings_dependency_degraded{dependency}. */
   watchDependency(name: string, status: DependencyStatus): void;
+  /** This instance's live connection and stream counts (what the cluster census sums). */
+  snapshot(): InstanceFigures;
+  /** Reports the whole cluster's figures as tidings_cluster_* gauges. */
+  watchCluster(census: ClusterCensus): void;
   /** The Prometheus text exposition of this app and of the process. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -109,16 +114,62 @@ export function createMetrics(): Metrics {
     },
   });
 
+  let census: ClusterCensus | null = null;
+  const clusterGauge = (name: string, help: string, pick: (f: InstanceFigures) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        if (census) this.set(pick(await census.cluster()));
+      },
+    });
+  new Gauge({
+    name: 'tidings_cluster_instances',
+    help: 'Instances that reported to the census (Redis) recently; 1 without Redis.',
+    registers,
+    async collect() {
+      if (census) this.set((await census.cluster()).instances);
+    },
+  });
+  clusterGauge(
+    'tidings_cluster_ws_connections',
+    'Open WebSocket connections on all instances.',
+    (f) => f.wsConnections,
+  );
+  clusterGauge(
+    'tidings_cluster_ws_connections_authenticated',
+    'Authenticated WebSocket connections on all instances.',
+    (f) => f.wsAuthenticated,
+  );
+  clusterGauge(
+    'tidings_cluster_sse_streams',
+    'Open SSE streams on all instances.',
+    (f) => f.sseStreams,
+  );
+
+  // Plain counts beside the gauges, for the census (reading a gauge back is async).
+  const live = { wsConnections: 0, wsAuthenticated: 0, sseStreams: 0 };
   const connectionsByUser = new Map<string, number>();
 
   return {
     registry,
-    wsConnectionOpened: () => wsConnections.inc(),
-    wsConnectionClosed(wasAuthenticated) {
-      wsConnections.dec();
-      if (wasAuthenticated) wsAuthenticated.dec();
+    wsConnectionOpened() {
+      live.wsConnections++;
+      wsConnections.inc();
     },
-    wsConnectionAuthenticated: () => wsAuthenticated.inc(),
+    wsConnectionClosed(wasAuthenticated) {
+      live.wsConnections--;
+      wsConnections.dec();
+      if (wasAuthenticated) {
+        live.wsAuthenticated--;
+        wsAuthenticated.dec();
+      }
+    },
+    wsConnectionAuthenticated() {
+      live.wsAuthenticated++;
+      wsAuthenticated.inc();
+    },
     userOnline(userId) {
       connectionsByUser.set(userId, (connectionsByUser.get(userId) ?? 0) + 1);
       usersOnline.set(connectionsByUser.size);
@@ -129,8 +180,14 @@ export function createMetrics(): Metrics {
       else connectionsByUser.delete(userId);
       usersOnline.set(connectionsByUser.size);
     },
-    sseStreamOpened: () => sseStreams.inc(),
-    sseStreamClosed: () => sseStreams.dec(),
+    sseStreamOpened() {
+      live.sseStreams++;
+      sseStreams.inc();
+    },
+    sseStreamClosed() {
+      live.sseStreams--;
+      sseStreams.dec();
+    },
     messageIn: (transport) => messagesIn.inc({ transport }),
     messageOut: (transport) => messagesOut.inc({ transport }),
     rejected: (code) => rejections.inc({ code }),
@@ -139,6 +196,10 @@ export function createMetrics(): Metrics {
       latency.observe({ transport }, Math.max(0, now - committedAt) / 1_000);
     },
     watchDependency: (name, status) => void dependencies.set(name, status),
+    snapshot: () => ({ ...live }),
+    watchCluster(watched) {
+      census = watched;
+    },
     async render() {
       const own = await registry.metrics();
       const process = await processMetrics().metrics();

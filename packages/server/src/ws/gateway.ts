@@ -89,7 +89,7 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
     });
   }
   http.server.on('upgrade', onUpgrade);
-  registerWebSocketStatusRoute(http, config, registry);
+  registerWebSocketStatusRoute(http, config, registry, context.census);
 
   const heartbeat = setInterval(() => {
     for (const connection of registry.all()) connection.heartbeat();

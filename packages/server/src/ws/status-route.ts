@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { bearerToken } from '../auth/principal';
 import type { Config } from '../config/config';
+import type { ClusterCensus } from '../observability/cluster-census';
 import type { ConnectionRegistry } from './connection-registry';
 
 const startedAt = Date.now();
@@ -14,11 +15,20 @@ export function registerWebSocketStatusRoute(
   http: FastifyInstance,
   config: Pick<Config, 'adminToken'>,
   registry: ConnectionRegistry,
+  census: ClusterCensus,
 ): void {
   http.get('/websocket/status', async (request) => {
+    const cluster = await census.cluster();
     const body = {
       status: 'healthy',
       connections: registry.counts(),
+      /** Every instance together (through Redis); `complete: false` when only this one counts. */
+      cluster: {
+        instances: cluster.instances,
+        connections: { total: cluster.wsConnections, authenticated: cluster.wsAuthenticated },
+        sseStreams: cluster.sseStreams,
+        complete: cluster.complete,
+      },
       /** Seconds since the process started. */
       uptime: Math.floor((Date.now() - startedAt) / 1000),
     };

@@ -12,7 +12,11 @@ const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 describe.skipIf(clusterSkipReason !== null)('three instances on Postgres and Redis', () => {
   let cluster: Cluster;
   beforeAll(async () => {
-    cluster = await startCluster(['a', 'b', 'c'], { REDIS_URL, WS_MAX_CONNECTIONS_PER_USER: '3' });
+    cluster = await startCluster(['a', 'b', 'c'], {
+      REDIS_URL,
+      WS_MAX_CONNECTIONS_PER_USER: '3',
+      CLUSTER_CENSUS_INTERVAL_MS: '200',
+    });
   }, 60_000);
   afterAll(() => cluster?.close());
 
@@ -52,6 +56,34 @@ describe.skipIf(clusterSkipReason !== null)('three instances on Postgres and Red
       expect(event).toMatchObject({ seq: 1, noteData: { title: 'From a socket on a' } });
     }
     for (const socket of [onA, onB, onC]) socket.close();
+  });
+
+  it('reports cluster figures next to each instance’s own in /websocket/status and /metrics', async () => {
+    const [a, b, c] = cluster.instances;
+    const user = await cluster.createUser();
+    const onA = await openAuthed(a!.wsUrl, user.token);
+    const onB = await openAuthed(b!.wsUrl, user.token);
+    const stream = await openSse(`${c!.url}/api/events`, user.headers);
+    expect((await stream.next())?.event).toBe('ready');
+    type Status = {
+      connections: { total: number };
+      cluster: { instances: number; connections: { authenticated: number }; sseStreams: number };
+    };
+    let status: Status | undefined;
+    for (let i = 0; i < 50; i++) {
+      status = (await (await fetch(`${c!.url}/websocket/status`)).json()) as Status;
+      if (status.cluster.connections.authenticated === 2 && status.cluster.sseStreams === 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toMatchObject({
+      connections: { total: 0 },
+      cluster: { instances: 3, connections: { authenticated: 2 }, sseStreams: 1 },
+    });
+    const metrics = await (await fetch(`${a!.url}/metrics`)).text();
+    expect(metrics).toMatch(/^tidings_cluster_instances 3$/m);
+    expect(metrics).toMatch(/^tidings_ws_connections_authenticated 1$/m);
+    for (const socket of [onA, onB]) socket.close();
+    stream.close();
   });
 
   it('counts the per-user connection limit across instances', async () => {
