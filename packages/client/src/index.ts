@@ -28,5 +28,10 @@ export type { ServerMessage, TransportKind } from './realtime/transport';
 export type { WebSocketConstructor, WebSocketLike } from './realtime/websocket-transport';
 export { signMessage, type SignedEnvelope } from './realtime/message-signing';
 export { Outbox, type Conflict, type OutboxEvents, type SendOutcome } from './offline/outbox';
-export { memoryOutboxStore, type OutboxEntry, type OutboxStore } from './offline/outbox-store';
+export {
+  memoryOutboxStore,
+  type OutboxAction,
+  type OutboxEntry,
+  type OutboxStore,
+} from './offline/outbox-store';
 export { indexedDbOutboxStore } from './offline/indexeddb-outbox-store';

@@ -29,9 +29,21 @@ function fakeServer() {
   const notes = new Map<string, Note>([['n1', note()]]);
   const received: OutboxEntry[] = [];
   let reachable = true;
+  let loseNextAnswer = false;
   const send: OutboxSender = async (entry) => {
     if (!reachable) throw new TidingsError('NETWORK_ERROR', 'offline');
     received.push(structuredClone(entry));
+    if (entry.kind === 'create') {
+      // Like POST /api/notes with an id: a second create of the same id returns the note.
+      const existing = notes.get(entry.noteId);
+      const created = existing ?? note({ ...entry.changes, id: entry.noteId, version: 1 });
+      notes.set(entry.noteId, created);
+      if (loseNextAnswer) {
+        loseNextAnswer = false;
+        throw new TidingsError('NETWORK_ERROR', 'answer lost');
+      }
+      return { status: 'applied', note: created };
+    }
     const current = notes.get(entry.noteId);
     if (!current) throw new TidingsError('NOT_FOUND', 'Not found.', 404);
     if (current.version !== entry.baseVersion) return { status: 'conflict', serverNote: current };
@@ -45,6 +57,9 @@ function fakeServer() {
     send,
     setReachable: (value: boolean) => {
       reachable = value;
+    },
+    loseNextAnswer: () => {
+      loseNextAnswer = true;
     },
   };
 }
@@ -145,5 +160,72 @@ describe('Outbox', () => {
     await outbox.flush();
     expect(failed).toEqual(['NOT_FOUND']);
     expect(server.notes.get('n1')?.title).toBe('still sent');
+  });
+
+  it('creates a note made offline once, with the edits typed after it joined in', async () => {
+    const server = fakeServer();
+    server.setReachable(false);
+    const outbox = new Outbox(memoryOutboxStore(), server.send, newId);
+    await outbox.enqueueCreate('new', { title: '', content: '' });
+    await outbox.enqueue('new', { title: 'Made offline' }, 0);
+    await outbox.enqueue('new', { content: 'final' }, 0);
+    expect(await outbox.pendingCreates()).toEqual(['new']);
+    await outbox.flush();
+
+    server.setReachable(true);
+    await outbox.flush();
+    expect(server.received).toHaveLength(1);
+    expect(server.received[0]).toMatchObject({
+      kind: 'create',
+      changes: { title: 'Made offline', content: 'final' },
+    });
+    expect(server.notes.get('new')).toMatchObject({ content: 'final', version: 1 });
+    expect(await outbox.pendingCreates()).toEqual([]);
+  });
+
+  it('sends edits typed while the create is in flight after it, on the created version', async () => {
+    const server = fakeServer();
+    const outbox = new Outbox(memoryOutboxStore(), server.send, newId);
+    await outbox.enqueueCreate('new', { title: 'one' });
+    const flushing = outbox.flush();
+    await outbox.enqueue('new', { title: 'two' }, 0);
+    await flushing;
+    await outbox.flush();
+    expect(server.received.map((entry) => entry.kind ?? 'update')).toEqual(['create', 'update']);
+    expect(server.notes.get('new')).toMatchObject({ title: 'two', version: 2 });
+  });
+
+  it('resends a create whose answer was lost and gets the same note, applied once', async () => {
+    const server = fakeServer();
+    const outbox = new Outbox(memoryOutboxStore(), server.send, newId);
+    const applied: number[] = [];
+    outbox.on('applied', ({ note: created }) => applied.push(created.version));
+    server.loseNextAnswer();
+    await outbox.enqueueCreate('new', { title: 'once' });
+    await outbox.flush();
+    expect(await outbox.pendingCreates()).toEqual(['new']);
+    await outbox.flush();
+    expect(server.received).toHaveLength(2);
+    expect(server.received[0]?.clientMsgId).toBe(server.received[1]?.clientMsgId);
+    expect(applied).toEqual([1]);
+    expect(await outbox.pending()).toEqual([]);
+  });
+
+  it('drops the later edits of a note whose create the server refused', async () => {
+    const server = fakeServer();
+    const refusing: OutboxSender = async (entry) => {
+      if (entry.kind === 'create') throw new TidingsError('VALIDATION_FAILED', 'Bad.', 400);
+      return server.send(entry);
+    };
+    const outbox = new Outbox(memoryOutboxStore(), refusing, newId);
+    const failed: string[] = [];
+    outbox.on('failed', ({ error }) => failed.push(error.code));
+    await outbox.enqueueCreate('new', { title: 'x' });
+    const flushing = outbox.flush();
+    await outbox.enqueue('new', { title: 'y' }, 0);
+    await flushing;
+    await outbox.flush();
+    expect(failed).toEqual(['VALIDATION_FAILED']);
+    expect(await outbox.pending()).toEqual([]);
   });
 });

@@ -39,7 +39,7 @@ export function NoteEditor({ store, note, state }: Props) {
         </button>
         {inTrash ? (
           <>
-            <button type="button" onClick={() => void store.restore(note.id)}>
+            <button type="button" onClick={() => store.restore(note.id)}>
               Restore
             </button>
             <button
@@ -73,11 +73,13 @@ export function NoteEditor({ store, note, state }: Props) {
             <button
               type="button"
               aria-expanded={showHistory}
+              // A note not on the server yet has no history there.
+              disabled={state.pendingNoteIds.has(note.id)}
               onClick={() => setShowHistory(!showHistory)}
             >
               History
             </button>
-            <button type="button" className="danger" onClick={() => void store.trash(note.id)}>
+            <button type="button" className="danger" onClick={() => store.trash(note.id)}>
               Move to trash
             </button>
           </>

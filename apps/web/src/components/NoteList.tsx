@@ -25,7 +25,7 @@ export function NoteList({ store, state, folderName }: Props) {
       <div className="list-header">
         <h2 id="list-heading">{title}</h2>
         {state.view.kind !== 'trash' && (
-          <button type="button" className="primary" onClick={() => void store.createNote()}>
+          <button type="button" className="primary" onClick={() => store.createNote()}>
             New note
           </button>
         )}
@@ -58,6 +58,9 @@ export function NoteList({ store, state, folderName }: Props) {
                 <span className="note-snippet">
                   {(note.content ?? '').slice(0, 80) || 'No content'}
                 </span>
+                {state.pendingNoteIds.has(note.id) && (
+                  <span className="note-pending">Not saved to the server yet</span>
+                )}
                 {note.tags.length > 0 && (
                   <span className="note-tags">{note.tags.map((t) => `#${t}`).join(' ')}</span>
                 )}

@@ -2,6 +2,7 @@ import {
   type Conflict,
   ConnectionState,
   indexedDbOutboxStore,
+  isTidingsError,
   memoryOutboxStore,
   type Outbox,
   type RealtimeClient,
@@ -29,6 +30,8 @@ export interface WorkspaceSnapshot {
   lastSyncAt: number | null;
   /** Edits not yet confirmed by the server. */
   unsaved: number;
+  /** Notes created here that the server does not have yet (made offline, or on their way). */
+  pendingNoteIds: ReadonlySet<string>;
   conflict: Conflict | null;
   /** A human sentence about the last failure, until dismissed. */
   problem: string | null;
@@ -48,6 +51,8 @@ export class WorkspaceStore {
   /** Changes typed but not yet handed to the outbox (the debounce window). */
   private readonly unsent = new Map<string, NoteChanges>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Notes created here whose create is still in the outbox: shown from the local copy. */
+  private readonly pendingCreates = new Set<string>();
   private folders: Folder[] = [];
   private tags: Tag[] = [];
   private view: View = { kind: 'all' };
@@ -96,13 +101,20 @@ export class WorkspaceStore {
         this.pending = count;
         this.changed();
       }),
-      this.outbox.on('applied', ({ entry, note }) => this.confirmed(entry.changes, note)),
+      this.outbox.on('applied', ({ entry, note }) => {
+        if (entry.kind === 'create') this.created(note.id);
+        this.confirmed(entry.changes, note);
+      }),
       this.outbox.on('conflict', (conflict) => {
         this.keep(conflict.server);
         this.conflict = conflict;
         this.changed();
       }),
       this.outbox.on('failed', ({ entry, error }) => {
+        if (entry.kind === 'create') {
+          this.pendingCreates.delete(entry.noteId);
+          this.forget(entry.noteId);
+        }
         this.local.discard(entry.noteId);
         this.report(error);
       }),
@@ -113,7 +125,10 @@ export class WorkspaceStore {
     // Edits queued before a reload (kept in IndexedDB) stay on screen until the server has them.
     void this.outbox.pending().then((entries) => {
       this.pending = entries.length;
-      for (const entry of entries) this.markDirty(entry.noteId, entry.changes);
+      for (const entry of entries) {
+        if (entry.kind === 'create') this.placeholder(entry.noteId, entry.changes);
+        else this.markDirty(entry.noteId, entry.changes);
+      }
       this.changed();
     });
     this.realtime.connect();
@@ -146,12 +161,13 @@ export class WorkspaceStore {
       for (const note of page.notes) this.keep(note);
       // Drop what the server no longer lists for this view (changed while we were away).
       for (const [id, note] of this.server) {
+        if (this.pendingCreates.has(id)) continue; // not on the server yet
         if (matchesView(note, view, this.search) && !page.notes.some((n) => n.id === id)) {
           if (!page.nextCursor) this.server.delete(id);
         }
       }
     } catch (error) {
-      this.report(error);
+      this.reportRead(error);
     } finally {
       if (seq === this.listSeq) this.loading = false;
       this.changed();
@@ -163,7 +179,7 @@ export class WorkspaceStore {
       this.folders = await this.client.folders.list();
       this.changed();
     } catch (error) {
-      this.report(error);
+      this.reportRead(error);
     }
   }
 
@@ -172,7 +188,7 @@ export class WorkspaceStore {
       this.tags = await this.client.tags.list();
       this.changed();
     } catch (error) {
-      this.report(error);
+      this.reportRead(error);
     }
   }
 
@@ -195,7 +211,8 @@ export class WorkspaceStore {
     }
     this.selectedId = id;
     this.changed();
-    if (!id) return;
+    // A note still being created exists only here: joined once the server has it.
+    if (!id || this.pendingCreates.has(id)) return;
     this.realtime.send({ type: 'join_note', noteId: id });
     void this.refreshNote(id);
   }
@@ -205,29 +222,61 @@ export class WorkspaceStore {
       this.keep(await this.client.notes.get(id));
       this.changed();
     } catch (error) {
-      this.report(error);
+      this.reportRead(error);
     }
   }
 
   // --- notes ---------------------------------------------------------------------------------
 
-  async createNote(): Promise<void> {
-    const folderId = this.view.kind === 'folder' ? this.view.folderId : null;
-    const tags = this.view.kind === 'tag' ? [this.view.tag] : undefined;
-    try {
-      const note = await this.client.notes.create({
-        id: crypto.randomUUID(),
-        title: '',
-        content: '',
-        folderId,
-        starred: this.view.kind === 'starred' ? true : undefined,
-        tags,
-      });
-      this.keep(note);
-      this.select(note.id);
-    } catch (error) {
-      this.report(error);
-    }
+  /**
+   * A new note, in the current folder, tag or starred view. It is shown and editable at once,
+   * online or not: the create goes through the outbox with an id made here, so it is sent when
+   * the server can be reached, applied once, and the edits typed meanwhile follow it.
+   */
+  createNote(): void {
+    const fields: NoteChanges = {
+      title: '',
+      content: '',
+      folderId: this.view.kind === 'folder' ? this.view.folderId : null,
+      ...(this.view.kind === 'starred' ? { starred: true } : {}),
+      ...(this.view.kind === 'tag' ? { tags: [this.view.tag] } : {}),
+    };
+    const id = crypto.randomUUID();
+    this.placeholder(id, fields);
+    this.select(id);
+    void this.outbox
+      .enqueueCreate(id, fields)
+      .then(() => this.outbox.flush())
+      .catch((error: unknown) => this.report(error));
+  }
+
+  /** The local copy of a note created here, until the server's (version 1 or later) replaces it. */
+  private placeholder(id: string, fields: NoteChanges): void {
+    const now = new Date().toISOString();
+    this.pendingCreates.add(id);
+    this.keep({
+      id,
+      folderId: null,
+      title: '',
+      content: '',
+      encryptedTitle: null,
+      encryptedContent: null,
+      starred: false,
+      archived: false,
+      deleted: false,
+      hidden: false,
+      tags: [],
+      ...fields,
+      version: 0,
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+
+  /** The server has a note created here: from now on it is an ordinary note. */
+  private created(id: string): void {
+    this.pendingCreates.delete(id);
+    if (id === this.selectedId) this.realtime.send({ type: 'join_note', noteId: id });
   }
 
   /** A change typed in the editor: shown at once, sent after a short pause. */
@@ -265,25 +314,21 @@ export class WorkspaceStore {
     for (const id of [...this.unsent.keys()]) this.flushEdits(id);
   }
 
-  async trash(id: string): Promise<void> {
-    await this.run(async () => {
-      this.flushEdits(id);
-      await this.outbox.flush();
-      await this.client.notes.trash(id);
-      const note = this.server.get(id);
-      if (note) this.server.set(id, { ...note, deleted: true });
-      if (this.selectedId === id) this.select(null);
-    });
+  /** To the trash through the outbox (`deleted: true`), so it works offline like any edit. */
+  trash(id: string): void {
+    this.change(id, { deleted: true });
+    if (this.selectedId === id) this.select(null);
   }
 
-  async restore(id: string): Promise<void> {
-    await this.run(async () => {
-      this.keep(await this.client.notes.restore(id));
-    });
+  restore(id: string): void {
+    this.change(id, { deleted: false });
   }
 
   async deleteForever(id: string): Promise<void> {
     await this.run(async () => {
+      // Queued changes of the note go first (a note created offline must exist to be deleted).
+      this.flushEdits(id);
+      await this.outbox.flush();
       await this.client.notes.deletePermanently(id);
       this.forget(id);
     });
@@ -350,6 +395,14 @@ export class WorkspaceStore {
   report(error: unknown): void {
     this.problem = humanMessage(error);
     this.changed();
+  }
+
+  /**
+   * A read that could not reach the server: the connection indicator already says so and the
+   * cached copy stays on screen, so only other failures are worth a message.
+   */
+  private reportRead(error: unknown): void {
+    if (!isTidingsError(error, 'NETWORK_ERROR')) this.report(error);
   }
 
   // --- live events ---------------------------------------------------------------------------
@@ -462,6 +515,7 @@ export class WorkspaceStore {
       transport: this.realtime.transportInUse,
       lastSyncAt: this.realtime.lastSyncAt,
       unsaved: this.pending + this.unsent.size,
+      pendingNoteIds: new Set(this.pendingCreates),
       conflict: this.conflict,
       problem: this.problem,
       loading: this.loading,

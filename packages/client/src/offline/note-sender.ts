@@ -11,7 +11,8 @@ import type { OutboxEntry } from './outbox-store';
 const DEFAULT_ANSWER_TIMEOUT_MS = 10_000;
 
 /**
- * Sends queued edits over the live WebSocket when there is one (`note_update` with the entry's
+ * Sends queued creates with REST `POST` (the note's own id makes a resend harmless), and queued
+ * edits over the live WebSocket when there is one (`note_update` with the entry's
  * `clientMsgId`, so a resend is applied once), else with REST `PATCH` and `baseVersion`. Either
  * way a note changed elsewhere comes back as a conflict holding the server's version.
  */
@@ -21,6 +22,13 @@ export function noteSender(
   answerTimeoutMs = DEFAULT_ANSWER_TIMEOUT_MS,
 ): OutboxSender {
   return async (entry) => {
+    if (entry.kind === 'create') {
+      // REST either way: a create with a known id is applied once however often it is sent.
+      return {
+        status: 'applied',
+        note: await notes.create({ ...entry.changes, id: entry.noteId }),
+      };
+    }
     const live = realtime();
     if (live?.state === ConnectionState.Connected && live.transportInUse === 'websocket') {
       return sendOverWebSocket(live, entry, answerTimeoutMs);

@@ -1,14 +1,22 @@
 import type { NoteChanges } from '@tidings/protocol';
 
+/**
+ * What an entry does: `create` makes the note with its `noteId` (a client-made UUID, so a resend
+ * applies once) from `changes`; absent (entries queued before creates existed) or `update`
+ * changes an existing note.
+ */
+export type OutboxAction = 'create' | 'update';
+
 /** One queued change to a note, waiting to reach the server. */
 export interface OutboxEntry {
+  kind?: OutboxAction;
   /** Unique per change; the server and the replay use it so a change is applied once. */
   clientMsgId: string;
   /** Local insertion order: entries are replayed in it. */
   order: number;
   noteId: string;
   changes: NoteChanges;
-  /** The note version these changes were made on; a newer server version is a conflict. */
+  /** The note version these changes were made on (0 for a create); a newer one is a conflict. */
   baseVersion: number;
   queuedAt: number;
 }

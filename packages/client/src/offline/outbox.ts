@@ -79,7 +79,10 @@ export class Outbox extends Emitter<OutboxEvents> {
     return this.entries.map((entry) => ({ ...entry, changes: { ...entry.changes } }));
   }
 
-  /** Queues a change of a note made on `baseVersion`; persisted before this resolves. */
+  /**
+   * Queues a change of a note made on `baseVersion`; persisted before this resolves. A change of
+   * a note whose create is still waiting joins the create, so the note is made with it.
+   */
   async enqueue(noteId: string, changes: NoteChanges, baseVersion: number): Promise<void> {
     await this.loaded;
     const waiting = this.entries.findLast(
@@ -89,18 +92,39 @@ export class Outbox extends Emitter<OutboxEvents> {
       waiting.changes = { ...waiting.changes, ...changes };
       await this.store.put(waiting);
     } else {
-      const entry: OutboxEntry = {
-        clientMsgId: this.newId(),
-        order: (this.entries.at(-1)?.order ?? 0) + 1,
-        noteId,
-        changes: { ...changes },
-        baseVersion,
-        queuedAt: Date.now(),
-      };
-      this.entries.push(entry);
-      await this.store.put(entry);
+      await this.append({ noteId, changes: { ...changes }, baseVersion });
     }
     this.emit('pending', this.entries.length);
+  }
+
+  /**
+   * Queues the creation of a note with the id the app gave it (a UUID), so it can be shown,
+   * edited (`enqueue` after this) and trashed before the server has it; the server applies a
+   * resent create once.
+   */
+  async enqueueCreate(noteId: string, fields: NoteChanges): Promise<void> {
+    await this.loaded;
+    await this.append({ kind: 'create', noteId, changes: { ...fields }, baseVersion: 0 });
+    this.emit('pending', this.entries.length);
+  }
+
+  /** The ids of notes whose create has not reached the server yet. */
+  async pendingCreates(): Promise<string[]> {
+    await this.loaded;
+    return this.entries.filter((entry) => entry.kind === 'create').map((entry) => entry.noteId);
+  }
+
+  private async append(
+    fields: Pick<OutboxEntry, 'kind' | 'noteId' | 'changes' | 'baseVersion'>,
+  ): Promise<void> {
+    const entry: OutboxEntry = {
+      ...fields,
+      clientMsgId: this.newId(),
+      order: (this.entries.at(-1)?.order ?? 0) + 1,
+      queuedAt: Date.now(),
+    };
+    this.entries.push(entry);
+    await this.store.put(entry);
   }
 
   /**
@@ -134,6 +158,8 @@ export class Outbox extends Emitter<OutboxEvents> {
         this.inFlight = null;
         if (!isTidingsError(error) || RETRYABLE.has(error.code)) return;
         await this.drop(entry);
+        // Without the note, its later edits cannot apply either.
+        if (entry.kind === 'create') await this.dropNote(entry.noteId);
         this.emit('failed', { entry, error });
         continue;
       }
@@ -166,6 +192,12 @@ export class Outbox extends Emitter<OutboxEvents> {
       if (queued.noteId !== noteId) continue;
       queued.baseVersion = version;
       await this.store.put(queued);
+    }
+  }
+
+  private async dropNote(noteId: string): Promise<void> {
+    for (const queued of this.entries.filter((entry) => entry.noteId === noteId)) {
+      await this.drop(queued);
     }
   }
 
