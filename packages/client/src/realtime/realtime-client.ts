@@ -5,6 +5,7 @@ import { Emitter } from '../emitter';
 import { clientError, endsSession, TidingsError } from '../errors';
 import { ConnectionState, DisconnectReason, type StateChange } from './connection-state';
 import { type OnlineSignal, platformOnlineSignal } from './online-signal';
+import { DEFAULT_WEBSOCKET_RETRY, webSocketRetryDelay } from './websocket-retry';
 import type {
   ServerMessage,
   Transport,
@@ -51,6 +52,12 @@ export interface RealtimeOptions {
   onlineSignal?: OnlineSignal;
   /** Resume from this seq on the first connect (an app that persisted its last seq). */
   since?: number | null;
+  /**
+   * After falling back to SSE (`transport: 'auto'`), try WebSocket again after these delays
+   * (growing per failed try, jittered; default 45 s doubling up to 10 min) and switch back when
+   * it works, resuming from the last seq. `false`: stay on SSE until the page reloads.
+   */
+  webSocketRetry?: BackoffOptions | false;
 }
 
 export interface TransportFactories {
@@ -86,6 +93,10 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
   private readonly online: OnlineSignal;
   /** The server refused our token: the next attempt refreshes first, whatever the clock says. */
   private refreshBeforeNextAttempt = false;
+  /** While on SSE: a WebSocket being tried next to it, and the timer of the next try. */
+  private probe: Transport | null = null;
+  private probeTimer: ReturnType<typeof setTimeout> | null = null;
+  private probeFailures = 0;
 
   constructor(
     private readonly core: ClientCore,
@@ -150,6 +161,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
   /** The one path out of a connection: timers, transport, pending callbacks, then the state. */
   private teardown(next: ConnectionState, reason: DisconnectReason): void {
     this.generation += 1;
+    this.stopProbe();
     this.clearTimers();
     this.transport?.close();
     this.transport = null;
@@ -289,6 +301,103 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     this.scheduleTokenRefresh();
     this.setState(ConnectionState.Connected);
     this.emit('ready', { seq, transport: this.transportKind ?? 'websocket' });
+    if (this.transportKind === 'sse') this.scheduleWebSocketProbe();
+  }
+
+  // --- back from SSE to WebSocket --------------------------------------------------------------
+
+  /** While on SSE after a fallback, plans the next WebSocket try (if retries are on). */
+  private scheduleWebSocketProbe(): void {
+    const retry = this.options.webSocketRetry ?? DEFAULT_WEBSOCKET_RETRY;
+    if (retry === false || this.probe || this.probeTimer) return;
+    if ((this.options.transport ?? 'auto') !== 'auto' || !this.factories.websocket) return;
+    const generation = this.generation;
+    this.probeTimer = setTimeout(
+      () => {
+        this.probeTimer = null;
+        if (generation === this.generation) void this.probeWebSocket(generation);
+      },
+      webSocketRetryDelay(this.probeFailures, retry),
+    );
+  }
+
+  /**
+   * Opens a WebSocket next to the running SSE stream, resuming from our seq. Its replay goes
+   * through the same once-in-order check as the stream's events, so the overlap neither loses
+   * nor doubles anything; once it is caught up it replaces the stream. A try that fails leaves
+   * SSE as it was and plans the next, later one.
+   */
+  private async probeWebSocket(generation: number): Promise<void> {
+    const factory = this.factories.websocket;
+    let accessToken: string;
+    try {
+      accessToken = await this.core.session.freshAccessToken(MIN_TOKEN_VALIDITY_MS);
+    } catch {
+      if (generation === this.generation) this.probeFailed(null);
+      return;
+    }
+    if (!factory || generation !== this.generation || this.current !== ConnectionState.Connected) {
+      return;
+    }
+    let promotedAt: number | null = null;
+    const probe: Transport = factory(
+      { baseUrl: this.core.baseUrl, accessToken, since: this.seq },
+      {
+        signal: (signal) => {
+          if (promotedAt !== null) {
+            if (promotedAt === this.generation) this.onSignal(signal);
+            return;
+          }
+          if (this.probe !== probe) return;
+          if (signal.kind === 'event') this.onEvent(signal.event);
+          else if (signal.kind === 'resync-required') this.onSignal(signal);
+          else if (signal.kind === 'ready') promotedAt = this.promoteProbe(probe, signal.seq);
+        },
+        closed: (info) => {
+          if (promotedAt !== null) {
+            if (promotedAt === this.generation) this.onTransportClosed(info);
+          } else if (this.probe === probe) {
+            this.probeFailed(probe);
+          }
+        },
+      },
+    );
+    this.probe = probe;
+    const timeout = setTimeout(() => {
+      if (this.probe === probe) this.probeFailed(probe);
+    }, this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    this.probeTimeout = timeout;
+  }
+
+  private probeTimeout: ReturnType<typeof setTimeout> | null = null;
+
+  private probeFailed(probe: Transport | null): void {
+    this.stopProbe();
+    probe?.close();
+    this.probeFailures += 1;
+    this.scheduleWebSocketProbe();
+  }
+
+  /** The WebSocket is caught up: it becomes the connection and the SSE stream closes. */
+  private promoteProbe(probe: Transport, seq: number): number {
+    this.probe = null;
+    this.stopProbe();
+    this.generation += 1;
+    this.clearTimers();
+    this.transport?.close();
+    this.transport = probe;
+    this.transportKind = 'websocket';
+    this.fallbackConfirmed = false;
+    this.probeFailures = 0;
+    this.onReady(seq);
+    return this.generation;
+  }
+
+  private stopProbe(): void {
+    for (const timer of [this.probeTimer, this.probeTimeout]) if (timer) clearTimeout(timer);
+    this.probeTimer = this.probeTimeout = null;
+    this.probe?.close();
+    this.probe = null;
   }
 
   /**
@@ -336,6 +445,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
   private onTransportClosed(info: TransportClose): void {
     const wasWebSocket = this.transportKind === 'websocket';
     this.transport = null;
+    this.stopProbe();
     this.clearTimers();
     if (wasWebSocket && !info.wasReady) this.webSocketFailures += 1;
     switch (info.end) {
@@ -371,6 +481,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
   private scheduleReconnect(reason: DisconnectReason, immediate = false): void {
     if (this.current === ConnectionState.Closed) return;
     this.generation += 1;
+    this.stopProbe();
     this.clearTimers();
     this.transport?.close();
     this.transport = null;
