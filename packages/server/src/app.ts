@@ -92,6 +92,7 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
       db: store.db,
       hub,
       versionSnapshotIntervalMs: config.versionSnapshotIntervalMs,
+      noteBatch: { windowMs: config.writeBatchWindowMs, maxBatch: config.writeBatchMax },
     }),
     accessTokens: createAccessTokenService(options.jwtSecret, config.accessTokenTtlMs),
     sync: {

@@ -56,6 +56,10 @@ export interface Config {
   readonly sseKeepAliveMs: number;
   /** How many connections may read the change log at once while catching up. */
   readonly replayConcurrency: number;
+  /** How long a note update waits for others to share its transaction (0: end of the tick). */
+  readonly writeBatchWindowMs: number;
+  /** The most note updates applied in one transaction. */
+  readonly writeBatchMax: number;
   readonly adminToken: string | undefined;
   /** How often each instance writes its figures to the cluster census (Redis only). */
   readonly clusterCensusIntervalMs: number;
@@ -189,6 +193,9 @@ export function loadConfig(env: Env = process.env): Config {
     sseKeepAliveMs: readPositiveNumber(env, 'SSE_KEEPALIVE_MS', 15_000),
     // 4 of the pool's 10 connections: a restart's reconnect wave cannot starve ordinary writes.
     replayConcurrency: readInteger(env, 'REPLAY_CONCURRENCY', 4, 1),
+    // Group commit: under load the next batch gathers while one commits, so no wait is needed.
+    writeBatchWindowMs: readNumber(env, 'WRITE_BATCH_WINDOW_MS', 0),
+    writeBatchMax: readInteger(env, 'WRITE_BATCH_MAX', 256, 1),
     adminToken: readOptionalString(env, 'ADMIN_TOKEN'),
     clusterCensusIntervalMs: readPositiveNumber(env, 'CLUSTER_CENSUS_INTERVAL_MS', 5_000),
     ws: {

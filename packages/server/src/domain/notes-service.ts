@@ -6,6 +6,8 @@ import { folders, notes } from '../store/schema';
 import { notFound, recordId } from './ids';
 import { loadTagNames, replaceNoteTags } from './note-tags';
 import { listNotes } from './note-list';
+import { writeNoteBatch } from './note-batch-writer';
+import { createNoteUpdateBatcher, type NoteUpdateRequest } from './note-update-batcher';
 import { findVersion, listVersions, recordVersion, type VersionRecording } from './note-versions';
 import { compareCodePoints, type NoteRow, toNote } from './records';
 import { type ChangeDeps, type Emit, runChange } from './run-change';
@@ -14,6 +16,8 @@ import type { Actor, NoteCreateInput, NotesService } from './services';
 export interface NotesDeps extends ChangeDeps {
   /** Edits closer together than this fold into one version-history entry. */
   versionSnapshotIntervalMs: number;
+  /** Group commit of note updates (note-update-batcher.ts); defaults: end of tick, 256. */
+  noteBatch?: { windowMs: number; maxBatch: number } | undefined;
 }
 
 /** Changes that produce a new entry in the version history. */
@@ -22,13 +26,12 @@ const BODY_FIELDS = ['title', 'content', 'encryptedTitle', 'encryptedContent'] a
 export function createNotesService(deps: NotesDeps): NotesService {
   const { db } = deps;
 
-  async function update(
-    actor: Actor,
-    rawNoteId: string,
-    changes: NoteChanges,
-    baseVersion?: number,
-  ): Promise<Note> {
-    const noteId = recordId(rawNoteId, 'Note');
+  async function updateAlone({
+    actor,
+    noteId,
+    changes,
+    baseVersion,
+  }: NoteUpdateRequest): Promise<Note> {
     const { result } = await runChange(deps, actor, async (tx, emit) => {
       const current = await lockNote(tx, actor.userId, noteId);
       if (baseVersion !== undefined && baseVersion !== current.version) {
@@ -42,6 +45,25 @@ export function createNotesService(deps: NotesDeps): NotesService {
       return applyChanges(tx, emit, actor, current, changes, recordingFor(actor, deps));
     });
     return result;
+  }
+
+  const batcher = createNoteUpdateBatcher({
+    windowMs: deps.noteBatch?.windowMs ?? 0,
+    maxBatch: deps.noteBatch?.maxBatch ?? 256,
+    applyBatch: (requests) => writeNoteBatch(deps, requests),
+    applyOne: updateAlone,
+  });
+
+  /** Title, content and flag edits (typing) are group-committed; tag changes go alone. */
+  async function update(
+    actor: Actor,
+    rawNoteId: string,
+    changes: NoteChanges,
+    baseVersion?: number,
+  ): Promise<Note> {
+    const noteId = recordId(rawNoteId, 'Note');
+    const request = { actor, noteId, changes, baseVersion };
+    return changes.tags === undefined ? batcher.submit(request) : updateAlone(request);
   }
 
   return {
