@@ -209,19 +209,31 @@ export class AuthSession {
     }
     try {
       this.current = await this.confirmCookieSession();
+      // Keeps the store's copy current (with a marker store: who is signed in, no token).
+      await this.quietly(() => this.store.save(this.current as StoredSession));
       this.setStatus('signed-in');
     } catch (error) {
-      if (isTidingsError(error, 'NETWORK_ERROR') && stored) {
-        // Offline at start: keep the last known user; the first request that reaches the server
-        // will confirm the session or end it.
+      if (stored && !serverSaidSignedOut(error)) {
+        // The server could not be asked (offline, down, a proxy's error page): keep the last
+        // known user; the first request that reaches the server confirms the session or ends it.
         this.current = stored;
         this.setStatus('signed-in');
       } else {
         this.current = null;
+        await this.quietly(() => this.store.clear());
         this.setStatus('signed-out');
       }
     }
     return this.user;
+  }
+
+  /** `ready` never rejects: a store that fails (storage full, private mode) changes nothing. */
+  private async quietly(action: () => Promise<void> | void): Promise<void> {
+    try {
+      await action();
+    } catch {
+      // The session works without its stored copy; it is only not remembered.
+    }
   }
 
   private async confirmCookieSession(): Promise<StoredSession> {
@@ -248,6 +260,11 @@ export class AuthSession {
     const state = this.state;
     for (const listener of [...this.listeners]) listener(state);
   }
+}
+
+/** The server itself answered that there is no session (401), not a failure to reach it. */
+function serverSaidSignedOut(error: unknown): boolean {
+  return isTidingsError(error) && error.status === 401;
 }
 
 function emptySession(): Omit<StoredSession, 'user'> {

@@ -3,7 +3,7 @@ export { createTidingsClient, TidingsClient, type RealtimeClientOptions } from '
 export type { TidingsClientOptions } from './client';
 export type { AuthState, AuthStatus, LoginInput, RegisterInput } from './auth-types';
 export { memorySessionStore, type SessionStore, type StoredSession } from './session-store';
-export { localStorageSessionStore } from './local-storage-session-store';
+export { localStorageSessionStore, signedInMarkerStore } from './local-storage-session-store';
 export type { CredentialsMode, FetchLike } from './http-transport';
 export {
   CLIENT_ERROR_CODES,

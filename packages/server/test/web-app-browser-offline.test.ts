@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureWebBuild } from '../../../apps/web/scripts/ensure-build.mjs';
 import { notes } from '../src/store/schema';
@@ -121,5 +121,61 @@ describe.skipIf(!hasChromium)('the web app offline, in Chromium', { timeout: 60_
     await expect.poll(() => titles(other), { timeout: LIVE_TIMEOUT }).toContain('★ Star me');
     const [binned] = await rowsTitled('Bin me');
     expect(binned?.deleted).toBe(true);
+  });
+
+  /** Makes the server unreachable for a context's API and socket; the page itself still loads. */
+  async function serverSwitch(context: BrowserContext) {
+    let down = false;
+    await context.route(/\/(api\/|healthz)/, (route) =>
+      down ? route.abort('connectionrefused') : route.fallback(),
+    );
+    await context.routeWebSocket(/\/ws/, (ws) => {
+      if (down) ws.close({ code: 1011, reason: 'unreachable' });
+      else ws.connectToServer();
+    });
+    return (value: boolean) => {
+      down = value;
+    };
+  }
+
+  it('opens the workspace, not sign-in, when the server is unreachable at load, then catches up', async () => {
+    const page = await signedIn();
+    const setDown = await serverSwitch(page.context());
+    await page.getByRole('button', { name: 'New note' }).click();
+    await page.getByLabel('Title').fill('Known note');
+    await expect
+      .poll(() => page.locator('.save-state').textContent(), { timeout: LIVE_TIMEOUT })
+      .toMatch(/^Saved/);
+
+    setDown(true);
+    await page.reload();
+    await page.locator('.offline-banner').waitFor({ timeout: LIVE_TIMEOUT });
+    expect(await page.getByRole('heading', { name: 'Sign in' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'New note' }).click();
+    await page.getByLabel('Title').fill('Made while unreachable');
+    await page.getByLabel('Content').focus();
+    await expect.poll(() => page.locator('.note-pending').count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'unreachable-at-load.png') });
+
+    setDown(false);
+    await waitForConnection(page, 'Connected');
+    await expect.poll(() => titles(page), { timeout: LIVE_TIMEOUT }).toContain('Known note');
+    await expect
+      .poll(() => page.locator('.note-pending').count(), { timeout: LIVE_TIMEOUT })
+      .toBe(0);
+    expect((await titles(page)).filter((t) => t === 'Made while unreachable')).toHaveLength(1);
+    expect(await page.locator('.offline-banner').count()).toBe(0);
+    expect(await rowsTitled('Made while unreachable')).toHaveLength(1);
+  });
+
+  it('shows sign-in once the server, reachable again, says the session is gone', async () => {
+    const page = await signedIn();
+    const setDown = await serverSwitch(page.context());
+    setDown(true);
+    await page.reload();
+    await page.locator('.offline-banner').waitFor({ timeout: LIVE_TIMEOUT });
+    await page.context().clearCookies(); // the session ended while the server was away
+    setDown(false);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 30_000 });
   });
 });

@@ -1,3 +1,4 @@
+import { ConnectionState } from '@tidings/client';
 import type { PublicUser } from '@tidings/protocol';
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { client, realtime } from '../sdk';
@@ -52,6 +53,14 @@ export function Workspace({ user }: { user: PublicUser }) {
           </button>
         </div>
       </header>
+      {!state.problem &&
+        state.lastSyncAt === null &&
+        (state.connection === ConnectionState.Reconnecting ||
+          state.connection === ConnectionState.Offline) && (
+          <div className="offline-banner" role="status">
+            Can’t reach the server. Showing what this device keeps; retrying…
+          </div>
+        )}
       {state.problem && (
         <div className="problem-banner" role="alert">
           <span>{state.problem}</span>

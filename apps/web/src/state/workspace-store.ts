@@ -63,6 +63,8 @@ export class WorkspaceStore {
   private loading = true;
   private pending = 0;
   private listSeq = 0;
+  /** A read could not reach the server: read everything again once connected. */
+  private staleReads = false;
   private snapshot: WorkspaceSnapshot;
   private readonly listeners = new Set<Listener>();
   private readonly stops: (() => void)[] = [];
@@ -91,6 +93,10 @@ export class WorkspaceStore {
       this.realtime.on('state', () => this.changed()),
       this.realtime.on('event', (event) => this.apply(event)),
       this.realtime.on('ready', () => {
+        if (this.staleReads) {
+          this.staleReads = false;
+          void this.reloadAll();
+        }
         this.rejoin();
         void this.outbox.flush();
         this.changed();
@@ -402,7 +408,8 @@ export class WorkspaceStore {
    * cached copy stays on screen, so only other failures are worth a message.
    */
   private reportRead(error: unknown): void {
-    if (!isTidingsError(error, 'NETWORK_ERROR')) this.report(error);
+    if (isTidingsError(error, 'NETWORK_ERROR')) this.staleReads = true;
+    else this.report(error);
   }
 
   // --- live events ---------------------------------------------------------------------------
