@@ -36,7 +36,11 @@ function workingSse(onOpen: () => void): TransportFactory {
   };
 }
 
-function realtimeWith(websocket: TransportFactory, sse: TransportFactory, reachable: boolean) {
+function realtimeWith(
+  websocket: TransportFactory,
+  sse: TransportFactory,
+  reachable: boolean | (() => boolean),
+) {
   const core = createClientCore({
     baseUrl: 'http://127.0.0.1:9',
     credentials: 'token',
@@ -54,7 +58,7 @@ function realtimeWith(websocket: TransportFactory, sse: TransportFactory, reacha
     {
       onlineSignal: manualOnlineSignal(true),
       backoff: { minDelayMs: 1, maxDelayMs: 2 },
-      serverReachable: async () => reachable,
+      serverReachable: async () => (typeof reachable === 'function' ? reachable() : reachable),
     },
   );
 }
@@ -86,6 +90,35 @@ describe('falling back from WebSocket to SSE', () => {
     );
     realtime.connect();
     await six;
+    expect(sseOpened).toBe(0);
+    realtime.disconnect();
+  });
+
+  it('does not fall back when the failures date from before the server came up', async () => {
+    // A restart: WebSocket fails while the server is down, the server comes up, WebSocket works.
+    let attempts = 0;
+    let sseOpened = 0;
+    const failing = failingWebSocket(() => undefined);
+    const websocket: TransportFactory = (params, handlers) => {
+      attempts += 1;
+      if (attempts <= 2) return failing(params, handlers);
+      setTimeout(() => handlers.signal({ kind: 'ready', seq: 0 }), 0);
+      return {
+        kind: 'websocket',
+        send: () => false,
+        reauthenticate: () => undefined,
+        close: () => undefined,
+      };
+    };
+    // Down for the first two failures; up by the time the fallback is considered.
+    const realtime = realtimeWith(
+      websocket,
+      workingSse(() => (sseOpened += 1)),
+      () => attempts >= 2,
+    );
+    const ready = new Promise((resolve) => realtime.on('ready', resolve));
+    realtime.connect();
+    expect(await ready).toEqual({ seq: 0, transport: 'websocket' });
     expect(sseOpened).toBe(0);
     realtime.disconnect();
   });

@@ -234,15 +234,27 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     }
     if (!this.factories.websocket) return kind;
     const reachable = await (this.options.serverReachable ?? (() => this.healthzAnswers()))();
-    if (reachable) {
+    if (reachable && this.webSocketFailedWhileReachable) {
       this.fallbackConfirmed = true;
       return 'sse';
     }
+    if (reachable) {
+      // The failures so far may all date from before the server came up (a restart): only a
+      // WebSocket that fails while HTTP is known to answer says that WebSockets are blocked.
+      this.httpAnswered = true;
+      this.webSocketFailures = Math.max(0, (this.options.webSocketFailuresBeforeFallback ?? 2) - 1);
+      return 'websocket';
+    }
+    this.httpAnswered = false;
     this.webSocketFailures = 0;
     return 'websocket';
   }
 
   private fallbackConfirmed = false;
+  /** `GET /healthz` answered after the last WebSocket failures were counted. */
+  private httpAnswered = false;
+  /** A WebSocket failed although HTTP was known to answer just before. */
+  private webSocketFailedWhileReachable = false;
 
   private async healthzAnswers(): Promise<boolean> {
     try {
@@ -295,7 +307,10 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = null;
     this.attempt = 0;
-    if (this.transportKind === 'websocket') this.webSocketFailures = 0;
+    if (this.transportKind === 'websocket') {
+      this.webSocketFailures = 0;
+      this.httpAnswered = this.webSocketFailedWhileReachable = false;
+    }
     if (this.seq === null || seq > this.seq) this.seq = seq;
     this.syncedAt = Date.now();
     this.scheduleTokenRefresh();
@@ -447,7 +462,10 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     this.transport = null;
     this.stopProbe();
     this.clearTimers();
-    if (wasWebSocket && !info.wasReady) this.webSocketFailures += 1;
+    if (wasWebSocket && !info.wasReady) {
+      this.webSocketFailures += 1;
+      if (this.httpAnswered) this.webSocketFailedWhileReachable = true;
+    }
     switch (info.end) {
       case 'session-revoked':
         this.endSession(info.error ?? new TidingsError('SESSION_REVOKED', 'Session revoked.', 401));
