@@ -33,5 +33,6 @@ export {
   type OutboxAction,
   type OutboxEntry,
   type OutboxStore,
+  type QueuedFolder,
 } from './offline/outbox-store';
 export { indexedDbOutboxStore } from './offline/indexeddb-outbox-store';

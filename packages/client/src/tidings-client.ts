@@ -120,7 +120,7 @@ export class TidingsClient {
   createOutbox(store: OutboxStore = memoryOutboxStore()): Outbox {
     const outbox = new Outbox(
       store,
-      noteSender(this.notes, () => this.live),
+      noteSender(this.notes, this.folders, () => this.live),
     );
     this.outboxes.set(outbox, () => undefined);
     this.flushOnReconnect(outbox);

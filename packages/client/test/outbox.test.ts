@@ -33,6 +33,16 @@ function fakeServer() {
   const send: OutboxSender = async (entry) => {
     if (!reachable) throw new TidingsError('NETWORK_ERROR', 'offline');
     received.push(structuredClone(entry));
+    if (entry.kind === 'create-folder' && entry.folder) {
+      const folder = {
+        id: entry.noteId,
+        ...entry.folder,
+        sortOrder: 0,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        updatedAt: '2026-01-01T00:00:00.000Z',
+      };
+      return { status: 'folder-created', folder };
+    }
     if (entry.kind === 'create') {
       // Like POST /api/notes with an id: a second create of the same id returns the note.
       const existing = notes.get(entry.noteId);
@@ -226,6 +236,23 @@ describe('Outbox', () => {
     await flushing;
     await outbox.flush();
     expect(failed).toEqual(['VALIDATION_FAILED']);
+    expect(await outbox.pending()).toEqual([]);
+  });
+
+  it('creates a folder made offline before the note made in it, in order', async () => {
+    const server = fakeServer();
+    server.setReachable(false);
+    const outbox = new Outbox(memoryOutboxStore(), server.send, newId);
+    const folders: string[] = [];
+    outbox.on('folderCreated', ({ folder }) => folders.push(folder.name));
+    await outbox.enqueueFolderCreate('f1', { name: 'Offline folder', parentId: null });
+    await outbox.enqueueCreate('new', { title: 'Inside', folderId: 'f1' });
+    await outbox.flush();
+    server.setReachable(true);
+    await outbox.flush();
+    expect(server.received.map((entry) => entry.kind)).toEqual(['create-folder', 'create']);
+    expect(folders).toEqual(['Offline folder']);
+    expect(server.notes.get('new')).toMatchObject({ folderId: 'f1' });
     expect(await outbox.pending()).toEqual([]);
   });
 });

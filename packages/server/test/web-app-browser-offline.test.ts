@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureWebBuild } from '../../../apps/web/scripts/ensure-build.mjs';
-import { notes } from '../src/store/schema';
+import { folders, notes } from '../src/store/schema';
 import { hasChromium, launchChromium } from './helpers/browser';
 import { startTestServer, type TestServer } from './helpers/test-server';
 
@@ -121,6 +121,36 @@ describe.skipIf(!hasChromium)('the web app offline, in Chromium', { timeout: 60_
     await expect.poll(() => titles(other), { timeout: LIVE_TIMEOUT }).toContain('★ Star me');
     const [binned] = await rowsTitled('Bin me');
     expect(binned?.deleted).toBe(true);
+  });
+
+  it('creates a folder offline and a note in it; both arrive once, in order', async () => {
+    const offline = await signedIn();
+    const other = await signedIn();
+    await offline.context().setOffline(true);
+    await waitForConnection(offline, 'Offline');
+    await offline.getByLabel('New folder name').fill('Made offline too');
+    await offline.getByRole('button', { name: 'Add folder' }).click();
+    await offline.getByRole('button', { name: 'Made offline too', exact: true }).click();
+    await offline.getByRole('button', { name: 'New note' }).click();
+    await offline.getByLabel('Title').fill('In the offline folder');
+    await offline.getByLabel('Content').focus();
+    await expect.poll(() => offline.locator('.note-pending').count()).toBe(1);
+    expect(await offline.getByRole('alert').count()).toBe(0);
+
+    await offline.context().setOffline(false);
+    const folderButton = other.getByRole('button', { name: 'Made offline too', exact: true });
+    await folderButton.waitFor({ timeout: LIVE_TIMEOUT });
+    await folderButton.click();
+    await expect
+      .poll(() => titles(other), { timeout: LIVE_TIMEOUT })
+      .toEqual(['In the offline folder']);
+    const madeFolders = await server.store.db
+      .select()
+      .from(folders)
+      .where(eq(folders.name, 'Made offline too'));
+    expect(madeFolders).toHaveLength(1);
+    const [note] = await rowsTitled('In the offline folder');
+    expect(note?.folderId).toBe(madeFolders[0]?.id);
   });
 
   /** Makes the server unreachable for a context's API and socket; the page itself still loads. */

@@ -53,6 +53,8 @@ export class WorkspaceStore {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Notes created here whose create is still in the outbox: shown from the local copy. */
   private readonly pendingCreates = new Set<string>();
+  /** Folders created here that the server does not have yet, by id. */
+  private readonly pendingFolders = new Map<string, Folder>();
   private folders: Folder[] = [];
   private tags: Tag[] = [];
   private view: View = { kind: 'all' };
@@ -116,7 +118,15 @@ export class WorkspaceStore {
         this.conflict = conflict;
         this.changed();
       }),
+      this.outbox.on('folderCreated', ({ folder }) => {
+        this.pendingFolders.delete(folder.id);
+        this.upsertFolder(folder);
+      }),
       this.outbox.on('failed', ({ entry, error }) => {
+        if (entry.kind === 'create-folder') {
+          this.pendingFolders.delete(entry.noteId);
+          this.folders = this.folders.filter((folder) => folder.id !== entry.noteId);
+        }
         if (entry.kind === 'create') {
           this.pendingCreates.delete(entry.noteId);
           this.forget(entry.noteId);
@@ -133,7 +143,9 @@ export class WorkspaceStore {
       this.pending = entries.length;
       for (const entry of entries) {
         if (entry.kind === 'create') this.placeholder(entry.noteId, entry.changes);
-        else this.markDirty(entry.noteId, entry.changes);
+        else if (entry.kind === 'create-folder' && entry.folder) {
+          this.folderPlaceholder(entry.noteId, entry.folder.name, entry.folder.parentId);
+        } else this.markDirty(entry.noteId, entry.changes);
       }
       this.changed();
     });
@@ -182,7 +194,12 @@ export class WorkspaceStore {
 
   private async reloadFolders(): Promise<void> {
     try {
-      this.folders = await this.client.folders.list();
+      const listed = await this.client.folders.list();
+      // Folders made here and still on their way stay in the tree.
+      const waiting = [...this.pendingFolders.values()].filter(
+        (folder) => !listed.some((f) => f.id === folder.id),
+      );
+      this.folders = [...listed, ...waiting];
       this.changed();
     } catch (error) {
       this.reportRead(error);
@@ -369,22 +386,41 @@ export class WorkspaceStore {
 
   // --- folders -------------------------------------------------------------------------------
 
+  /**
+   * A new folder, shown at once and created through the outbox (with an id made here, applied
+   * once), so it works offline and notes made or moved into it are sent after it.
+   */
   async createFolder(name: string, parentId: string | null): Promise<void> {
-    await this.run(async () => {
-      const folder = await this.client.folders.create({ id: crypto.randomUUID(), name, parentId });
-      this.upsertFolder(folder);
-    });
+    const id = crypto.randomUUID();
+    this.folderPlaceholder(id, name, parentId);
+    try {
+      await this.outbox.enqueueFolderCreate(id, { name, parentId });
+      await this.outbox.flush();
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  private folderPlaceholder(id: string, name: string, parentId: string | null): void {
+    const now = new Date().toISOString();
+    const folder: Folder = { id, name, parentId, sortOrder: 0, createdAt: now, updatedAt: now };
+    this.pendingFolders.set(id, folder);
+    this.upsertFolder(folder);
   }
 
   async updateFolder(
     id: string,
     changes: { name?: string; parentId?: string | null },
   ): Promise<void> {
-    await this.run(async () => this.upsertFolder(await this.client.folders.update(id, changes)));
+    await this.run(async () => {
+      await this.outbox.flush(); // a folder made offline must exist before it changes
+      this.upsertFolder(await this.client.folders.update(id, changes));
+    });
   }
 
   async deleteFolder(id: string): Promise<void> {
     await this.run(async () => {
+      await this.outbox.flush();
       await this.client.folders.delete(id);
       this.folders = this.folders.filter((folder) => folder.id !== id);
       if (this.view.kind === 'folder' && this.view.folderId === id) this.setView({ kind: 'all' });

@@ -3,6 +3,7 @@ import { clientError } from '../errors';
 import { ConnectionState } from '../realtime/connection-state';
 import type { RealtimeClient } from '../realtime/realtime-client';
 import { toError } from '../realtime/websocket-transport';
+import type { FoldersApi } from '../resources/folders-api';
 import type { NotesApi } from '../resources/notes-api';
 import type { OutboxSender, SendOutcome } from './outbox';
 import type { OutboxEntry } from './outbox-store';
@@ -18,10 +19,15 @@ const DEFAULT_ANSWER_TIMEOUT_MS = 10_000;
  */
 export function noteSender(
   notes: NotesApi,
+  folders: FoldersApi,
   realtime: () => RealtimeClient | null,
   answerTimeoutMs = DEFAULT_ANSWER_TIMEOUT_MS,
 ): OutboxSender {
   return async (entry) => {
+    if (entry.kind === 'create-folder' && entry.folder) {
+      const folder = await folders.create({ ...entry.folder, id: entry.noteId });
+      return { status: 'folder-created', folder };
+    }
     if (entry.kind === 'create') {
       // REST either way: a create with a known id is applied once however often it is sent.
       return {

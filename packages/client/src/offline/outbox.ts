@@ -1,11 +1,13 @@
-import type { Note, NoteChanges } from '@tidings/protocol';
+import type { Folder, Note, NoteChanges } from '@tidings/protocol';
 import { Emitter } from '../emitter';
 import { isTidingsError, type TidingsError } from '../errors';
-import type { OutboxEntry, OutboxStore } from './outbox-store';
+import type { OutboxEntry, OutboxStore, QueuedFolder } from './outbox-store';
 
 /** What the server did with one queued change. */
 export type SendOutcome =
   | { status: 'applied'; note: Note }
+  /** A queued folder exists on the server. */
+  | { status: 'folder-created'; folder: Folder }
   /** The note moved on since `baseVersion`: the server's current note. */
   | { status: 'conflict'; serverNote: Note };
 
@@ -23,6 +25,8 @@ export interface Conflict {
 
 export interface OutboxEvents {
   applied: { entry: OutboxEntry; note: Note };
+  /** A folder created through the outbox reached the server. */
+  folderCreated: { entry: OutboxEntry; folder: Folder };
   conflict: Conflict;
   /** A change the server refused for good (the note was deleted, the change is invalid). */
   failed: { entry: OutboxEntry; error: TidingsError };
@@ -108,6 +112,22 @@ export class Outbox extends Emitter<OutboxEvents> {
     this.emit('pending', this.entries.length);
   }
 
+  /**
+   * Queues the creation of a folder with the id the app gave it, in order with the note changes
+   * (a note created or moved into it afterwards is sent after it).
+   */
+  async enqueueFolderCreate(folderId: string, folder: QueuedFolder): Promise<void> {
+    await this.loaded;
+    await this.append({
+      kind: 'create-folder',
+      noteId: folderId,
+      changes: {},
+      baseVersion: 0,
+      folder,
+    });
+    this.emit('pending', this.entries.length);
+  }
+
   /** The ids of notes whose create has not reached the server yet. */
   async pendingCreates(): Promise<string[]> {
     await this.loaded;
@@ -115,7 +135,7 @@ export class Outbox extends Emitter<OutboxEvents> {
   }
 
   private async append(
-    fields: Pick<OutboxEntry, 'kind' | 'noteId' | 'changes' | 'baseVersion'>,
+    fields: Pick<OutboxEntry, 'kind' | 'noteId' | 'changes' | 'baseVersion' | 'folder'>,
   ): Promise<void> {
     const entry: OutboxEntry = {
       ...fields,
@@ -164,6 +184,11 @@ export class Outbox extends Emitter<OutboxEvents> {
         continue;
       }
       this.inFlight = null;
+      if (outcome.status === 'folder-created') {
+        await this.drop(entry);
+        this.emit('folderCreated', { entry, folder: outcome.folder });
+        continue;
+      }
       if (outcome.status === 'conflict' && !alreadyApplied(entry.changes, outcome.serverNote)) {
         this.emit('conflict', await this.takeConflict(entry, outcome.serverNote));
         continue;
