@@ -11,8 +11,9 @@ export interface UserEvent {
 /**
  * `appendToChangeLog` (run-change.ts) for the events of many users at once: each user's events
  * get consecutive seqs in the order given, in three statements whatever the batch size. The
- * users' rows are locked in id order first, so two transactions that both touch several users
- * can never wait on each other in a circle. Returns the events with their seqs, in input order.
+ * users' rows are locked in id order first (one row needs no order), so two transactions that
+ * both touch several users never wait on each other in a circle. Returns the events with their
+ * seqs, in input order.
  */
 export async function appendBatchToChangeLog(
   tx: Transaction,
@@ -23,12 +24,14 @@ export async function appendBatchToChangeLog(
   const counts = new Map<string, number>();
   for (const { userId } of items) counts.set(userId, (counts.get(userId) ?? 0) + 1);
   const userIds = [...counts.keys()].sort();
-  await tx
-    .select({ id: users.id })
-    .from(users)
-    .where(inArray(users.id, userIds))
-    .orderBy(asc(users.id))
-    .for('update');
+  if (userIds.length > 1) {
+    await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(inArray(users.id, userIds))
+      .orderBy(asc(users.id))
+      .for('update');
+  }
   const values = userIds.map((id) => sql`(${id}::uuid, ${counts.get(id)}::int)`);
   const result = (await tx.execute(sql`
     update users set last_seq = users.last_seq + v.n
