@@ -69,6 +69,11 @@ export function NoteList({ store, state, folderName }: Props) {
           ))}
         </ul>
       )}
+      {state.hasMore && (
+        <button type="button" className="load-more" onClick={() => void store.loadMore()}>
+          Load more notes
+        </button>
+      )}
     </section>
   );
 }

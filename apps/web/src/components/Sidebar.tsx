@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import type { View } from '../note-filter';
 import type { WorkspaceSnapshot, WorkspaceStore } from '../state/workspace-store';
 import { FolderTree } from './FolderTree';
+import { TagList } from './TagList';
 
 interface Props {
   store: WorkspaceStore;
@@ -59,26 +60,7 @@ export function Sidebar({ store, state }: Props) {
       </form>
 
       <h2 className="sidebar-heading">Tags</h2>
-      {state.tags.length === 0 ? (
-        <p className="hint">Tags you add to notes appear here.</p>
-      ) : (
-        <ul className="tags">
-          {state.tags.map((tag) => (
-            <li key={tag.id}>
-              <button
-                type="button"
-                className="nav-item tag"
-                aria-current={
-                  state.view.kind === 'tag' && state.view.tag === tag.name ? 'page' : undefined
-                }
-                onClick={() => store.setView({ kind: 'tag', tag: tag.name })}
-              >
-                #{tag.name}
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
+      <TagList store={store} state={state} />
     </nav>
   );
 }

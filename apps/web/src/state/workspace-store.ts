@@ -15,6 +15,8 @@ import { LocalEdits } from './local-edits';
 
 /** How long typing pauses before the edit is queued for the server. */
 const SAVE_DEBOUNCE_MS = 400;
+/** Notes per page of the list (the server's largest page); "Load more" fetches the next. */
+const PAGE_SIZE = 200;
 
 export interface WorkspaceSnapshot {
   folders: Folder[];
@@ -36,6 +38,8 @@ export interface WorkspaceSnapshot {
   /** A human sentence about the last failure, until dismissed. */
   problem: string | null;
   loading: boolean;
+  /** The server has more notes for this view than the pages loaded so far. */
+  hasMore: boolean;
 }
 
 type Listener = () => void;
@@ -65,6 +69,8 @@ export class WorkspaceStore {
   private loading = true;
   private pending = 0;
   private listSeq = 0;
+  /** Where the next page of the current view starts; null when everything is loaded. */
+  private nextCursor: string | null = null;
   /** A read could not reach the server: read everything again once connected. */
   private staleReads = false;
   private snapshot: WorkspaceSnapshot;
@@ -174,8 +180,12 @@ export class WorkspaceStore {
     this.loading = true;
     this.changed();
     try {
-      const page = await this.client.notes.list({ ...viewQuery(view, this.search), limit: 200 });
+      const page = await this.client.notes.list({
+        ...viewQuery(view, this.search),
+        limit: PAGE_SIZE,
+      });
       if (seq !== this.listSeq) return;
+      this.nextCursor = page.nextCursor;
       for (const note of page.notes) this.keep(note);
       // Drop what the server no longer lists for this view (changed while we were away).
       for (const [id, note] of this.server) {
@@ -188,6 +198,27 @@ export class WorkspaceStore {
       this.reportRead(error);
     } finally {
       if (seq === this.listSeq) this.loading = false;
+      this.changed();
+    }
+  }
+
+  /** The next page of the current view (the list shows every note known for the view). */
+  async loadMore(): Promise<void> {
+    const cursor = this.nextCursor;
+    if (!cursor) return;
+    const seq = this.listSeq;
+    try {
+      const page = await this.client.notes.list({
+        ...viewQuery(this.view, this.search),
+        limit: PAGE_SIZE,
+        cursor,
+      });
+      if (seq !== this.listSeq) return; // the view or search changed meanwhile
+      for (const note of page.notes) this.keep(note);
+      this.nextCursor = page.nextCursor;
+    } catch (error) {
+      this.reportRead(error);
+    } finally {
       this.changed();
     }
   }
@@ -429,6 +460,42 @@ export class WorkspaceStore {
     });
   }
 
+  // --- tags ----------------------------------------------------------------------------------
+
+  /** Renames a tag everywhere: the notes shown here follow at once, the view too. */
+  async renameTag(tag: Tag, name: string): Promise<void> {
+    await this.run(async () => {
+      const renamed = await this.client.tags.update(tag.id, { name });
+      this.retagNotes(tag.name, renamed.name);
+      this.tags = this.tags.map((t) => (t.id === tag.id ? renamed : t));
+      if (this.view.kind === 'tag' && this.view.tag === tag.name) {
+        this.setView({ kind: 'tag', tag: renamed.name });
+      }
+      void this.reloadTags();
+    });
+  }
+
+  /** Deletes a tag; its notes stay, without it. */
+  async deleteTag(tag: Tag): Promise<void> {
+    await this.run(async () => {
+      await this.client.tags.delete(tag.id);
+      this.retagNotes(tag.name, null);
+      this.tags = this.tags.filter((t) => t.id !== tag.id);
+      if (this.view.kind === 'tag' && this.view.tag === tag.name) this.setView({ kind: 'all' });
+      void this.reloadTags();
+    });
+  }
+
+  /** The server renamed or removed a tag on its notes; the copies here follow. */
+  private retagNotes(from: string, to: string | null): void {
+    for (const [id, note] of this.server) {
+      if (!note.tags.includes(from)) continue;
+      const others = note.tags.filter((t) => t !== from);
+      const tags = to === null ? others : [...new Set([...others, to])].sort();
+      this.server.set(id, { ...note, tags });
+    }
+  }
+
   dismissProblem(): void {
     this.problem = null;
     this.changed();
@@ -562,6 +629,7 @@ export class WorkspaceStore {
       conflict: this.conflict,
       problem: this.problem,
       loading: this.loading,
+      hasMore: this.nextCursor !== null,
     };
   }
 
