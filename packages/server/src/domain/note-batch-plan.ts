@@ -10,6 +10,8 @@ const BODY_FIELDS = ['title', 'content', 'encryptedTitle', 'encryptedContent'] a
 /** One request that really changes its note: its row afterwards and its event. */
 export interface AppliedUpdate {
   request: NoteUpdateRequest;
+  /** The request's position in the batch (and in the outcomes). */
+  index: number;
   row: NoteRow;
   bodyChanged: boolean;
   event: PendingSyncEvent;
@@ -42,7 +44,7 @@ export function planBatch(requests: readonly NoteUpdateRequest[], facts: BatchFa
   const outcomes: UpdateOutcome[] = [];
   const applied: AppliedUpdate[] = [];
   const changedIds = new Set<string>();
-  for (const request of requests) {
+  for (const [index, request] of requests.entries()) {
     try {
       const note = current.get(request.noteId);
       if (!note || note.userId !== request.actor.userId) throw notFound('Note');
@@ -65,7 +67,7 @@ export function planBatch(requests: readonly NoteUpdateRequest[], facts: BatchFa
         changes: changed,
         updatedNote,
       };
-      applied.push({ request, row, bodyChanged, event });
+      applied.push({ request, index, row, bodyChanged, event });
       outcomes.push({ ok: true, note: updatedNote });
     } catch (error) {
       outcomes.push({ ok: false, error });

@@ -1,5 +1,5 @@
 import type { SyncEvent } from '@tidings/protocol';
-import { asc, inArray, sql } from 'drizzle-orm';
+import { and, asc, inArray, sql } from 'drizzle-orm';
 import type { Transaction } from '../store/database';
 import { folders, notes } from '../store/schema';
 import { appendBatchToChangeLog } from './batch-change-log';
@@ -26,11 +26,13 @@ export async function writeNoteBatch(
     // Tells the outside-writer triggers (migration 0001) that Tidings logs this change itself.
     await tx.execute(sql`select set_config('tidings.app_write', 'on', true)`);
     const noteIds = [...new Set(requests.map((request) => request.noteId))];
-    // Locked in id order: two transactions locking several notes never deadlock.
+    const userIds = [...new Set(requests.map((request) => request.actor.userId))];
+    // Locked in id order: two transactions locking several notes never deadlock. Only notes of
+    // the batch's users: a foreign id is NOT_FOUND and never locks another user's note.
     const rows = await tx
       .select()
       .from(notes)
-      .where(inArray(notes.id, noteIds))
+      .where(and(inArray(notes.id, noteIds), inArray(notes.userId, userIds)))
       .orderBy(asc(notes.id))
       .for('update');
     const plan = planBatch(requests, {
@@ -59,7 +61,7 @@ export async function writeNoteBatch(
     );
     return { ...plan, events };
   });
-  publish(deps, applied, events);
+  publish(deps, applied, events, outcomes);
   return outcomes;
 }
 
@@ -107,8 +109,15 @@ async function writeRows(tx: Transaction, rows: readonly NoteRow[]): Promise<voi
 /**
  * After commit: each user's events in seq order. Consecutive events of one user from one
  * connection go out together; every event keeps its own origin, so no sender gets an echo.
+ * A publish that throws fails only its own writes, as it would after `runChange`: the batch
+ * must not be retried, it is committed.
  */
-function publish(deps: NotesDeps, applied: readonly AppliedUpdate[], events: SyncEvent[]): void {
+function publish(
+  deps: NotesDeps,
+  applied: readonly AppliedUpdate[],
+  events: SyncEvent[],
+  outcomes: UpdateOutcome[],
+): void {
   let start = 0;
   for (let index = 1; index <= applied.length; index += 1) {
     const first = applied[start]?.request.actor;
@@ -116,7 +125,11 @@ function publish(deps: NotesDeps, applied: readonly AppliedUpdate[], events: Syn
     if (next && first && next.userId === first.userId && next.originId === first.originId) {
       continue;
     }
-    if (first) deps.hub.publish(first.userId, events.slice(start, index), first.originId);
+    try {
+      if (first) deps.hub.publish(first.userId, events.slice(start, index), first.originId);
+    } catch (error) {
+      for (const item of applied.slice(start, index)) outcomes[item.index] = { ok: false, error };
+    }
     start = index;
   }
 }
