@@ -1,9 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /**
- * `npx tsx bench/src/report/profile-summary.ts FILE.cpuprofile [TOP]`: where a target's CPU time
- * went, as self time per function and per package/file, from a `node --cpu-prof` profile
- * (`npm run bench -- --profile` writes one per target).
+ * `npx tsx bench/src/report/profile-summary.ts FILE_OR_DIR [TOP]`: where a target's CPU time
+ * went, as self time per function and per package/file, from a `node --cpu-prof` profile.
+ * `npm run bench -- --profile` writes a directory per target; given a directory, the largest
+ * profile in it (the main thread's) is read.
  */
 interface ProfileNode {
   id: number;
@@ -63,8 +65,9 @@ function moduleOf(url: string): string {
 }
 
 async function main(): Promise<void> {
-  const [file, top] = process.argv.slice(2);
-  if (!file) throw new Error('usage: profile-summary.ts FILE.cpuprofile [TOP]');
+  const [given, top] = process.argv.slice(2);
+  if (!given) throw new Error('usage: profile-summary.ts FILE.cpuprofile|DIR [TOP]');
+  const file = (await stat(given)).isDirectory() ? await largestProfile(given) : given;
   const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
   const summary = summariseProfile(profile, top ? Number(top) : 25);
   const print = (title: string, lines: ProfileLine[]) => {
@@ -78,6 +81,19 @@ async function main(): Promise<void> {
   process.stdout.write(`${file}: ${summary.totalMs} ms sampled\n`);
   print('self time by package/file', summary.modules);
   print('self time by function', summary.functions);
+}
+
+async function largestProfile(dir: string): Promise<string> {
+  const files = (await readdir(dir)).filter((name) => name.endsWith('.cpuprofile'));
+  const sized = await Promise.all(
+    files.map(async (name) => ({
+      path: join(dir, name),
+      size: (await stat(join(dir, name))).size,
+    })),
+  );
+  const largest = sized.sort((a, b) => b.size - a.size)[0];
+  if (!largest) throw new Error(`no .cpuprofile in ${dir}`);
+  return largest.path;
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {

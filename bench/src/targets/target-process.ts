@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forkRpc, type RpcClient } from '../shared/rpc';
 import {
@@ -48,13 +49,9 @@ export async function startTarget(kind: TargetKind, options: TargetOptions = {})
   const modulePath = fileURLToPath(new URL(`./${MODULES[kind]}`, import.meta.url));
   const nodeArgs = ['--expose-gc'];
   if (options.profileDir) {
-    nodeArgs.push(
-      '--cpu-prof',
-      '--cpu-prof-dir',
-      options.profileDir,
-      '--cpu-prof-name',
-      `${kind}.cpuprofile`,
-    );
+    // A directory per target: every thread (tsx's loader runs in one) writes its own profile;
+    // the main thread's is the largest.
+    nodeArgs.push('--cpu-prof', '--cpu-prof-dir', join(options.profileDir, kind));
   }
   const env: Record<string, string> = {};
   if (kind === 'tidings-pg') {
