@@ -151,7 +151,9 @@ export function NoteEditor({ store, note, state }: Props) {
           ? `Saved · version ${note.version}`
           : state.connection === ConnectionState.Offline
             ? 'Offline: kept on this device, saved when you are back online'
-            : 'Saving…'}
+            : state.connection === ConnectionState.Reconnecting
+              ? 'Waiting for the server: kept on this device, saved once it answers'
+              : 'Saving…'}
       </p>
       {showHistory && (
         <VersionHistory
