@@ -22,6 +22,8 @@ describe('group commit of note updates', () => {
   let store: Store;
   let data: DataServices;
   const published: Published[] = [];
+  /** A user whose live delivery throws (a broken listener), to prove the batch stays applied. */
+  let brokenUser: string | undefined;
   let userCount = 0;
 
   beforeAll(async () => {
@@ -30,6 +32,7 @@ describe('group commit of note updates', () => {
     const hub = createMemoryHub();
     const publish = hub.publish.bind(hub);
     hub.publish = (userId, events, originId) => {
+      if (userId === brokenUser) throw new Error('listener failed');
       for (const event of events) published.push({ userId, event, originId });
       publish(userId, events, originId);
     };
@@ -238,6 +241,26 @@ describe('group commit of note updates', () => {
     // A revert still starts an entry of its own, even by the writer of the latest one.
     await data.notes.revert({ userId, originId: 'a' }, batched.id, 5);
     expect((await history(batched.id))[0]).toEqual([7, 'b2']);
+  });
+
+  it('never applies a committed batch twice when publishing fails for one user', async () => {
+    const [ok, broken] = [await newUser(), await newUser()];
+    const [okNote, brokenNote] = [await newNote({ userId: ok }), await newNote({ userId: broken })];
+    brokenUser = broken;
+    try {
+      const settled = await Promise.allSettled([
+        data.notes.update({ userId: ok }, okNote.id, { content: 'fine' }),
+        data.notes.update({ userId: broken }, brokenNote.id, { content: 'saved' }),
+      ]);
+      expect(settled.map((result) => result.status)).toEqual(['fulfilled', 'rejected']);
+    } finally {
+      brokenUser = undefined;
+    }
+    for (const id of [okNote.id, brokenNote.id]) {
+      const [row] = await store.db.select().from(notes).where(eq(notes.id, id));
+      expect(row?.version).toBe(2);
+    }
+    expect((await logOf(broken)).map((entry) => entry.seq)).toEqual([1, 2]);
   });
 });
 
