@@ -17,7 +17,7 @@ describe.skipIf(clusterSkipReason !== null)('three instances on Postgres and Red
       WS_MAX_CONNECTIONS_PER_USER: '3',
       CLUSTER_CENSUS_INTERVAL_MS: '200',
     });
-  }, 60_000);
+  }, 180_000);
   afterAll(() => cluster?.close());
 
   it('delivers a write on one instance to the user’s streams on the others, same seq', async () => {
@@ -150,7 +150,7 @@ describe.skipIf(clusterSkipReason !== null)('draining on SIGTERM', () => {
   let cluster: Cluster;
   beforeAll(async () => {
     cluster = await startCluster(['stays', 'drains'], { REDIS_URL, SHUTDOWN_TIMEOUT_MS: '5000' });
-  }, 60_000);
+  }, 180_000);
   afterAll(() => cluster?.close());
 
   it('tells sockets to reconnect (1001), ends streams, finishes writes and exits 0', async () => {
@@ -197,7 +197,7 @@ describe.skipIf(clusterSkipReason !== null)('two instances on Postgres alone (no
   let cluster: Cluster;
   beforeAll(async () => {
     cluster = await startCluster(['p', 'q'], {});
-  }, 60_000);
+  }, 180_000);
   afterAll(() => cluster?.close());
 
   it('fans out over LISTEN/NOTIFY and closes a logged-out session on the other instance', async () => {

@@ -29,7 +29,7 @@ describe.skipIf(clusterSkipReason !== null || !hasRedisServer)(
         LOG_LEVEL: 'warn',
       });
       live.push(...cluster.instances);
-    }, 60_000);
+    }, 180_000);
     afterAll(async () => {
       await cluster?.close();
       await redis?.stop();

@@ -19,12 +19,29 @@ export interface InstanceProcess {
 
 /**
  * Starts `src/main.ts` in a child process with exactly `env` on top of a minimal base, and waits
- * until /readyz answers 200 (or fails with the process output).
+ * until /readyz answers 200 (or fails with the process output). A free port can be taken by
+ * another suite between probing and listening; then it tries again on a new one.
  */
 export async function startInstance(
   name: string,
   env: Record<string, string>,
-  timeoutMs = 20_000,
+  // Generous: on a loaded 2-core CI machine tsx compiling main.ts can take many seconds.
+  timeoutMs = 60_000,
+): Promise<InstanceProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePort(name, env, timeoutMs);
+    } catch (error) {
+      const portTaken = error instanceof Error && error.message.includes('EADDRINUSE');
+      if (!portTaken || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function startOnFreePort(
+  name: string,
+  env: Record<string, string>,
+  timeoutMs: number,
 ): Promise<InstanceProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN], {
