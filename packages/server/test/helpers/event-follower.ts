@@ -73,6 +73,30 @@ export abstract class ChangeFollower {
     }
   }
 
+  /**
+   * Reconnects for as long as the follower runs: `follow` reads one connection to `url` until it
+   * ends; then the next url is tried (an instance died or drained), from `firstChoice` on.
+   */
+  protected async followAcross(
+    urls: () => string[],
+    firstChoice: number,
+    follow: (url: string) => Promise<void>,
+  ): Promise<void> {
+    let attempt = firstChoice;
+    while (!this.stopped) {
+      const candidates = urls();
+      this.catchingUp = true;
+      try {
+        await follow(candidates[attempt++ % candidates.length] as string);
+      } catch {
+        // Closed, refused or gone: try the next instance.
+      }
+      if (this.stopped) break;
+      this.counts.reconnects++;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   /** Drops the current connection at once, as a flaky network does; the follower reconnects. */
   abstract disrupt(): void;
 
@@ -97,33 +121,18 @@ export class EventFollower extends ChangeFollower {
     this.done = this.run();
   }
 
-  private async run(): Promise<void> {
-    let attempt = this.firstChoice;
-    while (!this.stopped) {
-      const candidates = this.urls();
-      const url = candidates[attempt++ % candidates.length];
-      try {
-        this.catchingUp = true;
-        this.stream = await openSse(`${url}/api/events`, {
-          ...this.headers,
-          'last-event-id': String(this.lastSeq),
-        });
-        for (;;) {
-          const frame = await this.stream.next(3_600_000);
-          if (!frame) break;
-          this.apply(
-            frame.event,
-            frame.id === undefined ? undefined : Number(frame.id),
-            frame.data,
-          );
-        }
-      } catch {
-        // The instance is gone or refused: try the next one.
+  private run(): Promise<void> {
+    return this.followAcross(this.urls, this.firstChoice, async (url) => {
+      this.stream = await openSse(`${url}/api/events`, {
+        ...this.headers,
+        'last-event-id': String(this.lastSeq),
+      });
+      for (;;) {
+        const frame = await this.stream.next(3_600_000);
+        if (!frame) return;
+        this.apply(frame.event, frame.id === undefined ? undefined : Number(frame.id), frame.data);
       }
-      if (this.stopped) break;
-      this.counts.reconnects++;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    });
   }
 
   disrupt(): void {

@@ -21,32 +21,25 @@ export class WsFollower extends ChangeFollower {
     this.done = this.run();
   }
 
-  private async run(): Promise<void> {
-    let attempt = this.firstChoice;
-    while (!this.stopped) {
-      const candidates = this.wsUrls();
-      const url = candidates[attempt++ % candidates.length];
+  private run(): Promise<void> {
+    return this.followAcross(this.wsUrls, this.firstChoice, async (url) => {
+      // Resume in the handshake: the replay comes before any live event.
+      const socket = await openWs(`${url}/ws?since=${this.lastSeq}`, {
+        headers: { authorization: `Bearer ${this.token}` },
+        expectAuth: true,
+      });
+      this.socket = socket;
       try {
-        this.catchingUp = true;
-        // Resume in the handshake: the replay comes before any live event.
-        this.socket = await openWs(`${url}/ws?since=${this.lastSeq}`, {
-          headers: { authorization: `Bearer ${this.token}` },
-          expectAuth: true,
-        });
         for (;;) {
-          const message = await this.socket.next(3_600_000);
+          const message = await socket.next(3_600_000);
           const seq = typeof message.seq === 'number' && message.type.endsWith('_sync');
           this.apply(message.type, seq ? (message.seq as number) : undefined, message);
         }
-      } catch {
-        // Closed, refused or gone: try the next instance.
+      } finally {
+        this.closeCodes.push((await socket.closed).code);
+        this.socket = null;
       }
-      if (this.socket) this.closeCodes.push((await this.socket.closed).code);
-      this.socket = null;
-      if (this.stopped) break;
-      this.counts.reconnects++;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    });
   }
 
   disrupt(): void {
