@@ -3,13 +3,10 @@ import type { AppContext } from '../app';
 import { authenticateToken } from '../auth/authenticate';
 import type { Principal } from '../auth/principal';
 import { AppError } from '../errors';
-import type { ChangeLogReader } from '../sync/change-log-reader';
 import { OrderedDelivery } from '../sync/ordered-delivery';
+import { pacedReader, SendBudget } from '../sync/send-budget';
 import { requestAccessToken } from './require-user';
 import { parseLastEventId, SSE_KEEPALIVE, SSE_RETRY, sseEvent } from './sse-format';
-
-/** How often a paced replay checks whether the client has read enough to send the next page. */
-const DRAIN_POLL_MS = 10;
 
 interface EventsQuery {
   token?: string;
@@ -89,42 +86,21 @@ async function streamEvents(
     raw.end();
   };
 
-  const cap = context.config.ws.maxBufferedBytes;
-  // What a replay page left queued: the stream may be `cap` behind on top of it while the client
-  // reads it down, so a large catch-up is not mistaken for a reader that stopped.
-  let replayBacklog = 0;
-  let inReplayPage = false;
+  const budget = new SendBudget(
+    () => raw.writableLength,
+    context.config.ws.maxBufferedBytes,
+    () => ended,
+  );
   const write = (chunk: string) => {
     if (ended) return;
-    if (!inReplayPage) replayBacklog = Math.min(replayBacklog, raw.writableLength);
+    budget.beforeWrite();
     raw.write(chunk);
-    // A reader that stopped reading must not grow memory without bound; it can resume later.
-    if (!inReplayPage && raw.writableLength > replayBacklog + cap) end();
-  };
-
-  /**
-   * The log as this stream's cursor reads it: each page waits until the client has read most of
-   * the previous one (outside the replay limiter), so memory holds at most about one page.
-   */
-  const pacedReader: ChangeLogReader = {
-    ...reader,
-    read: async (...args) => {
-      while (!ended && raw.writableLength > cap / 2) {
-        await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-      }
-      const page = await limiter.run(() => reader.read(...args));
-      inReplayPage = true;
-      setImmediate(() => {
-        inReplayPage = false;
-        replayBacklog = raw.writableLength;
-      });
-      return page;
-    },
+    if (budget.exceeded()) end();
   };
 
   const delivery = new OrderedDelivery({
     userId,
-    reader: pacedReader,
+    reader: pacedReader(reader, limiter, budget),
     startSeq,
     deliver: (event) => {
       write(sseEvent(event.type, event, event.seq));

@@ -1,6 +1,7 @@
 import type { ResumedMessage, ResyncRequiredMessage, SyncEvent } from '@tidings/protocol';
 import type { ChangeLogReader } from '../sync/change-log-reader';
 import { type ConcurrencyLimiter, OrderedDelivery } from '../sync/ordered-delivery';
+import { pacedReader } from '../sync/send-budget';
 
 export interface ConnectionEventsOptions {
   userId: string;
@@ -34,25 +35,11 @@ export class ConnectionEvents {
   /** The seq of the latest change this connection made (0: none yet). */
   lastOwnSeq = 0;
 
-  /**
-   * The log reader as this connection's cursor uses it: each page waits until the socket has
-   * drained the previous one, so a large replay to a slow link is paced by the client rather than
-   * piled up in server memory (at most one page is in flight), and only the query itself takes a
-   * slot of the replay limiter.
-   */
+  /** The log as this connection's cursor reads it: paced by the client (send-budget.ts). */
   private readonly pacedReader: ChangeLogReader;
 
   constructor(private readonly options: ConnectionEventsOptions) {
-    const { reader, limiter } = options;
-    this.pacedReader = {
-      ...reader,
-      read: async (userId, afterSeq, limit, untilSeq) => {
-        await options.whenWritable();
-        const page = await limiter.run(() => reader.read(userId, afterSeq, limit, untilSeq));
-        options.pageArriving();
-        return page;
-      },
-    };
+    this.pacedReader = pacedReader(options.reader, options.limiter, options);
     this.delivery = this.cursorFrom(options.startSeq);
   }
 

@@ -23,6 +23,7 @@ import {
   tokenExpired,
 } from './connection-auth';
 import { ConnectionEvents } from './connection-events';
+import { SendBudget } from '../sync/send-budget';
 import { encodeEvent, variantFor } from './event-encoding';
 import { parseClientMessage, readClientMsgId } from './message-parsing';
 import { decodeFrame, unwrapMessage } from './inbound-message';
@@ -34,7 +35,6 @@ import { applyWrite, isWriteType, type WriteType } from './write-handlers';
 /** Messages waiting for their turn before the socket stops being read (TCP backpressure). */
 const MAX_WAITING_MESSAGES = 32;
 /** How often a paced replay checks whether the socket has drained. */
-const DRAIN_POLL_MS = 20;
 /** Notes one connection may have joined at once; a client shows a handful. */
 const MAX_JOINED_NOTES = 1_000;
 
@@ -71,10 +71,8 @@ export class GatewayConnection {
   private cancelExpiry: (() => void)[] = [];
   private readonly rate: RateGuard;
   private authTimer: ReturnType<typeof setTimeout> | undefined;
-  /** True while a page of a replay is being written (see sendText). */
-  private inReplayPage = false;
-  /** Bytes a replay page left queued; only shrinks as the client reads (see sendText). */
-  private replayBacklog = 0;
+  /** How far this socket may fall behind its client (send-budget.ts). */
+  private readonly budget: SendBudget;
   private ended = false;
 
   constructor(
@@ -89,6 +87,11 @@ export class GatewayConnection {
       pause: () => ws.pause(),
       resume: () => ws.resume(),
     });
+    this.budget = new SendBudget(
+      () => ws.bufferedAmount,
+      deps.context.config.ws.maxBufferedBytes,
+      () => this.ended,
+    );
     deps.context.metrics.wsConnectionOpened();
     ws.on('message', (data, isBinary) => {
       this.missedHeartbeats = 0;
@@ -165,14 +168,6 @@ export class GatewayConnection {
     grace.unref();
   }
 
-  /** Resolves once the socket's queue is below half the limit (or the connection ended). */
-  private async whenWritable(): Promise<void> {
-    const limit = this.deps.context.config.ws.maxBufferedBytes / 2;
-    while (!this.ended && this.ws.bufferedAmount > limit) {
-      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-    }
-  }
-
   private send(message: ServerMessage): void {
     this.deps.context.metrics.messageOut('ws');
     this.sendText(JSON.stringify(message));
@@ -180,20 +175,9 @@ export class GatewayConnection {
 
   private sendText(text: string): void {
     if (this.ended || this.ws.readyState !== WebSocket.OPEN) return;
-    if (this.inReplayPage) {
-      // A replay page goes out in one burst and may pass the mark; the next page waits for the
-      // socket to drain instead (ConnectionEvents), so a replay is paced, not cut off.
-      this.ws.send(text);
-      return;
-    }
-    this.replayBacklog = Math.min(this.replayBacklog, this.ws.bufferedAmount);
+    this.budget.beforeWrite();
     this.ws.send(text);
-    // A reader that stopped reading must not grow server memory without bound: beyond what a
-    // replay left queued (and it is reading that down), it may fall WS_MAX_BUFFERED_BYTES behind.
-    if (
-      this.ws.bufferedAmount >
-      this.replayBacklog + this.deps.context.config.ws.maxBufferedBytes
-    ) {
+    if (this.budget.exceeded()) {
       this.deps.log.warn({ connectionId: this.id }, 'closing a websocket that stopped reading');
       this.close('SLOW_CONSUMER');
     }
@@ -290,15 +274,8 @@ export class GatewayConnection {
       limiter: context.sync.limiter,
       startSeq,
       deliver: (event) => this.deliver(event),
-      whenWritable: () => this.whenWritable(),
-      pageArriving: () => {
-        // The page is written synchronously right after this; the flag ends with the tick.
-        this.inReplayPage = true;
-        setImmediate(() => {
-          this.inReplayPage = false;
-          this.replayBacklog = this.ws.bufferedAmount;
-        });
-      },
+      whenWritable: () => this.budget.whenWritable(),
+      pageArriving: () => this.budget.pageArriving(),
       onError: (error) => {
         this.deps.log.warn(
           { err: error, connectionId: this.id },

@@ -1,0 +1,72 @@
+import type { ChangeLogReader } from './change-log-reader';
+import type { ConcurrencyLimiter } from './ordered-delivery';
+
+/** How often a paced replay checks whether the client has read enough for the next page. */
+const DRAIN_POLL_MS = 10;
+
+/**
+ * How far one connection (a WebSocket or an SSE stream) may fall behind its client. A reader that
+ * stops reading must not grow server memory without bound, so more than `capBytes` unread is the
+ * end of the connection (it can resume later). A replay is different: each page of the log is
+ * written in one burst and may pass the cap; what it leaves queued becomes an allowance that only
+ * shrinks as the client reads it down, and the next page waits until the queue is below half the
+ * cap. A large catch-up is thus paced by the client instead of cut off.
+ */
+export class SendBudget {
+  private backlog = 0;
+  private inReplayPage = false;
+
+  constructor(
+    /** Bytes written and not yet taken by the client. */
+    private readonly queued: () => number,
+    private readonly capBytes: number,
+    private readonly ended: () => boolean,
+  ) {}
+
+  /** Resolves once the queue is below half the cap (or the connection ended). */
+  async whenWritable(): Promise<void> {
+    while (!this.ended() && this.queued() > this.capBytes / 2) {
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    }
+  }
+
+  /** A page of a replay is about to be written synchronously; the burst ends with this tick. */
+  pageArriving(): void {
+    this.inReplayPage = true;
+    setImmediate(() => {
+      this.inReplayPage = false;
+      this.backlog = this.queued();
+    });
+  }
+
+  /** Call before each write. */
+  beforeWrite(): void {
+    if (!this.inReplayPage) this.backlog = Math.min(this.backlog, this.queued());
+  }
+
+  /** Call after each write: true when the client has fallen further behind than allowed. */
+  exceeded(): boolean {
+    return !this.inReplayPage && this.queued() > this.backlog + this.capBytes;
+  }
+}
+
+/**
+ * The change log as one connection's cursor reads it: each page waits until the client has read
+ * most of the previous one (outside the replay limiter, so a slow client never holds up other
+ * connections' catch-ups), and only the query itself takes a slot of the limiter.
+ */
+export function pacedReader(
+  reader: ChangeLogReader,
+  limiter: ConcurrencyLimiter,
+  budget: Pick<SendBudget, 'whenWritable' | 'pageArriving'>,
+): ChangeLogReader {
+  return {
+    ...reader,
+    read: async (userId, afterSeq, limit, untilSeq) => {
+      await budget.whenWritable();
+      const page = await limiter.run(() => reader.read(userId, afterSeq, limit, untilSeq));
+      budget.pageArriving();
+      return page;
+    },
+  };
+}
