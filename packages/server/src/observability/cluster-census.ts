@@ -65,28 +65,22 @@ export function createClusterCensus(options: {
     async cluster() {
       let entries: Record<string, string>;
       try {
-        await report();
         entries = await redis.hgetall(CENSUS_KEY);
       } catch {
         return alone(false);
       }
+      // This instance counts with its figures of now; the others with their latest report.
+      const total = alone(true);
       const freshAfter = Date.now() - 3 * intervalMs;
-      const total: ClusterFigures = {
-        instances: 0,
-        wsConnections: 0,
-        wsAuthenticated: 0,
-        sseStreams: 0,
-        complete: true,
-      };
-      for (const raw of Object.values(entries)) {
-        const entry = parseEntry(raw);
+      for (const [id, raw] of Object.entries(entries)) {
+        const entry = id === instanceId ? null : parseEntry(raw);
         if (!entry || entry.at < freshAfter) continue;
         total.instances++;
         total.wsConnections += entry.wsConnections;
         total.wsAuthenticated += entry.wsAuthenticated;
         total.sseStreams += entry.sseStreams;
       }
-      return total.instances > 0 ? total : alone(false);
+      return total;
     },
     async close() {
       clearInterval(timer);

@@ -115,38 +115,29 @@ export function createMetrics(): Metrics {
   });
 
   let census: ClusterCensus | null = null;
-  const clusterGauge = (name: string, help: string, pick: (f: InstanceFigures) => number) =>
-    new Gauge({
-      name,
-      help,
+  // Set once per scrape from one census read (render), not by four separate collects.
+  const cluster = {
+    instances: new Gauge({
+      name: 'tidings_cluster_instances',
+      help: 'Instances that reported to the census (Redis) recently; 1 without Redis.',
       registers,
-      async collect() {
-        if (census) this.set(pick(await census.cluster()));
-      },
-    });
-  new Gauge({
-    name: 'tidings_cluster_instances',
-    help: 'Instances that reported to the census (Redis) recently; 1 without Redis.',
-    registers,
-    async collect() {
-      if (census) this.set((await census.cluster()).instances);
-    },
-  });
-  clusterGauge(
-    'tidings_cluster_ws_connections',
-    'Open WebSocket connections on all instances.',
-    (f) => f.wsConnections,
-  );
-  clusterGauge(
-    'tidings_cluster_ws_connections_authenticated',
-    'Authenticated WebSocket connections on all instances.',
-    (f) => f.wsAuthenticated,
-  );
-  clusterGauge(
-    'tidings_cluster_sse_streams',
-    'Open SSE streams on all instances.',
-    (f) => f.sseStreams,
-  );
+    }),
+    wsConnections: new Gauge({
+      name: 'tidings_cluster_ws_connections',
+      help: 'Open WebSocket connections on all instances.',
+      registers,
+    }),
+    wsAuthenticated: new Gauge({
+      name: 'tidings_cluster_ws_connections_authenticated',
+      help: 'Authenticated WebSocket connections on all instances.',
+      registers,
+    }),
+    sseStreams: new Gauge({
+      name: 'tidings_cluster_sse_streams',
+      help: 'Open SSE streams on all instances.',
+      registers,
+    }),
+  };
 
   // Plain counts beside the gauges, for the census (reading a gauge back is async).
   const live = { wsConnections: 0, wsAuthenticated: 0, sseStreams: 0 };
@@ -201,6 +192,12 @@ export function createMetrics(): Metrics {
       census = watched;
     },
     async render() {
+      if (census) {
+        const figures = await census.cluster();
+        for (const key of Object.keys(cluster) as (keyof typeof cluster)[]) {
+          cluster[key].set(figures[key]);
+        }
+      }
       const own = await registry.metrics();
       const process = await processMetrics().metrics();
       return { contentType: registry.contentType, body: `${own}\n${process}` };
