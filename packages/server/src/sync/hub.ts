@@ -72,3 +72,36 @@ export function createMemoryHub(): SyncHub {
     close: async () => undefined,
   };
 }
+
+/**
+ * Subscriptions to an in-process hub, counted per user, for the buses between instances: they
+ * listen for a user's events from elsewhere only while that user has a connection here.
+ */
+export function countedSubscriptions(
+  local: SyncHub,
+  hooks: { first?(userId: string): void; last?(userId: string): void } = {},
+): { subscribe: SyncHub['subscribe']; has(userId: string): boolean } {
+  const countByUser = new Map<string, number>();
+  return {
+    has: (userId) => countByUser.has(userId),
+    subscribe(userId, listener) {
+      const unsubscribe = local.subscribe(userId, listener);
+      const count = (countByUser.get(userId) ?? 0) + 1;
+      countByUser.set(userId, count);
+      if (count === 1) hooks.first?.(userId);
+      let active = true;
+      return () => {
+        if (!active) return;
+        active = false;
+        unsubscribe();
+        const remaining = (countByUser.get(userId) ?? 1) - 1;
+        if (remaining > 0) {
+          countByUser.set(userId, remaining);
+          return;
+        }
+        countByUser.delete(userId);
+        hooks.last?.(userId);
+      };
+    },
+  };
+}

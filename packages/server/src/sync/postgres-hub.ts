@@ -3,7 +3,12 @@ import type { FastifyBaseLogger } from 'fastify';
 import { sql } from 'drizzle-orm';
 import type { Store } from '../store/database';
 import type { ChangeLogReader } from './change-log-reader';
-import { type BusRecoveredListener, createMemoryHub, type SyncHub } from './hub';
+import {
+  type BusRecoveredListener,
+  countedSubscriptions,
+  createMemoryHub,
+  type SyncHub,
+} from './hub';
 
 /** The channel instances announce committed changes and revoked sessions on. */
 export const BUS_CHANNEL = 'tidings_bus';
@@ -45,7 +50,7 @@ export async function createPostgresHub(deps: {
   const instanceId = randomUUID();
   const local = createMemoryHub();
   const recoveredListeners = new Set<BusRecoveredListener>();
-  const localUsers = new Map<string, number>();
+  const subscriptions = countedSubscriptions(local);
   let listening = true;
   let notifyFailing = false;
 
@@ -66,7 +71,7 @@ export async function createPostgresHub(deps: {
       local.revokeSession(message.userId, message.sessionId);
       return;
     }
-    if (!localUsers.has(message.userId)) return; // nobody here to deliver to
+    if (!subscriptions.has(message.userId)) return; // nobody here to deliver to
     deliverRange(message).catch((error: unknown) =>
       log.warn({ err: error }, 'could not read announced changes; connections catch up later'),
     );
@@ -111,19 +116,7 @@ export async function createPostgresHub(deps: {
       });
     },
     deliverLocally: (userId, events) => local.publish(userId, events),
-    subscribe(userId, listener) {
-      const unsubscribe = local.subscribe(userId, listener);
-      localUsers.set(userId, (localUsers.get(userId) ?? 0) + 1);
-      let active = true;
-      return () => {
-        if (!active) return;
-        active = false;
-        unsubscribe();
-        const remaining = (localUsers.get(userId) ?? 1) - 1;
-        if (remaining > 0) localUsers.set(userId, remaining);
-        else localUsers.delete(userId);
-      };
-    },
+    subscribe: subscriptions.subscribe,
     revokeSession(userId, sessionId) {
       local.revokeSession(userId, sessionId);
       announce({ kind: 'revoked', from: instanceId, userId, sessionId });

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { SyncEvent } from '@tidings/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis, type RedisOptions } from 'ioredis';
-import { type BusRecoveredListener, createMemoryHub, type SyncHub } from './hub';
+import {
+  type BusRecoveredListener,
+  countedSubscriptions,
+  createMemoryHub,
+  type SyncHub,
+} from './hub';
 
 const USER_CHANNEL_PREFIX = 'tidings:user:';
 const SESSIONS_CHANNEL = 'tidings:sessions';
@@ -45,7 +50,14 @@ export async function createRedisHub(
   // The subscriber must queue its SUBSCRIBE commands until connected; it never blocks a caller.
   const subscriber = new Redis(url, { ...options, enableOfflineQueue: true });
   const recoveredListeners = new Set<BusRecoveredListener>();
-  const localUsers = new Map<string, number>();
+  const subscriptions = countedSubscriptions(local, {
+    first: (userId) => {
+      subscriber.subscribe(USER_CHANNEL_PREFIX + userId).catch(markDegraded);
+    },
+    last: (userId) => {
+      subscriber.unsubscribe(USER_CHANNEL_PREFIX + userId).catch(markDegraded);
+    },
+  });
   let everReady = false;
   let missedMessages = false;
   let degraded = false;
@@ -104,25 +116,7 @@ export async function createRedisHub(
       send(USER_CHANNEL_PREFIX + userId, { from: instanceId, events: [...events] });
     },
     deliverLocally: (userId, events) => local.publish(userId, events),
-    subscribe(userId, listener) {
-      const unsubscribeLocal = local.subscribe(userId, listener);
-      const count = (localUsers.get(userId) ?? 0) + 1;
-      localUsers.set(userId, count);
-      if (count === 1) subscriber.subscribe(USER_CHANNEL_PREFIX + userId).catch(markDegraded);
-      let active = true;
-      return () => {
-        if (!active) return;
-        active = false;
-        unsubscribeLocal();
-        const remaining = (localUsers.get(userId) ?? 1) - 1;
-        if (remaining > 0) {
-          localUsers.set(userId, remaining);
-          return;
-        }
-        localUsers.delete(userId);
-        subscriber.unsubscribe(USER_CHANNEL_PREFIX + userId).catch(markDegraded);
-      };
-    },
+    subscribe: subscriptions.subscribe,
     revokeSession(userId, sessionId) {
       local.revokeSession(userId, sessionId);
       send(SESSIONS_CHANNEL, { from: instanceId, userId, sessionId });
