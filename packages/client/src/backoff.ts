@@ -24,8 +24,12 @@ export function backoff(
   options: BackoffOptions = DEFAULT_BACKOFF,
   random: () => number = Math.random,
 ): number {
+  return Math.floor(random() * backoffCeiling(attempt, options));
+}
+
+/** min(maxDelayMs, minDelayMs * 2^attempt): the window the jitter is drawn from. */
+export function backoffCeiling(attempt: number, options: BackoffOptions): number {
   const safeAttempt = Math.max(0, Math.floor(attempt));
   // 2^31 already exceeds any sane cap; clamping the exponent keeps the arithmetic finite.
-  const ceiling = Math.min(options.maxDelayMs, options.minDelayMs * 2 ** Math.min(safeAttempt, 31));
-  return Math.floor(random() * ceiling);
+  return Math.min(options.maxDelayMs, options.minDelayMs * 2 ** Math.min(safeAttempt, 31));
 }

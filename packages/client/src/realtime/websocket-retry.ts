@@ -1,4 +1,4 @@
-import type { BackoffOptions } from '../backoff';
+import { type BackoffOptions, backoffCeiling } from '../backoff';
 
 /**
  * While live updates run over SSE (WebSocket failed), WebSocket is tried again now and then: the
@@ -22,7 +22,6 @@ export function webSocketRetryDelay(
   options: BackoffOptions = DEFAULT_WEBSOCKET_RETRY,
   random: () => number = Math.random,
 ): number {
-  const safe = Math.max(0, Math.floor(failures));
-  const ceiling = Math.min(options.maxDelayMs, options.minDelayMs * 2 ** Math.min(safe, 31));
+  const ceiling = backoffCeiling(failures, options);
   return Math.floor(ceiling / 2 + random() * (ceiling / 2));
 }
