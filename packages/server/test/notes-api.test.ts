@@ -139,19 +139,35 @@ describe('notes REST API', () => {
     for (let i = 0; i < 7; i++) {
       ids.add((await otherApi<NoteBody>('POST', '/api/notes', { title: `n${i}` })).body.note.id);
     }
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const query: string = cursor ? `&cursor=${cursor}` : '';
-      const page = await otherApi<{ notes: Note[]; nextCursor: string | null }>(
-        'GET',
-        `/api/notes?limit=3${query}`,
-      );
-      seen.push(...page.body.notes.map((n) => n.id));
-      cursor = page.body.nextCursor;
-    } while (cursor);
+    const pageThrough = async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const query: string = cursor ? `&cursor=${cursor}` : '';
+        const page = await otherApi<{ notes: Note[]; nextCursor: string | null }>(
+          'GET',
+          `/api/notes?limit=3${query}`,
+        );
+        seen.push(...page.body.notes.map((n) => n.id));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const seen = await pageThrough();
     expect(seen).toHaveLength(7);
     expect(new Set(seen)).toEqual(ids);
+
+    // One outside statement gives every note the very same updated_at: ties go by id.
+    await server.store.db.execute(
+      sql`update notes set starred = not starred where user_id = ${other.userId}`,
+    );
+    const tied = await pageThrough();
+    expect(tied).toHaveLength(7);
+    expect(new Set(tied)).toEqual(ids);
+
+    const bad = await otherApi<ErrorBody>('GET', '/api/notes?cursor=bm90LWEtY3Vyc29y');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('VALIDATION_FAILED');
   });
 
   it('searches title and content case-insensitively, treating % and _ literally', async () => {

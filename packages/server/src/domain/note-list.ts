@@ -10,10 +10,11 @@ const DEFAULT_PAGE = 50;
 const MAX_PAGE = 200;
 
 /**
- * Postgres keeps microseconds, a JS Date (and so the cursor) milliseconds: order and compare on
- * the millisecond value so a page boundary never skips or repeats a note.
+ * The exact `updated_at` (Postgres keeps microseconds, a JS Date only milliseconds), as text the
+ * cursor carries back, so a page boundary never skips or repeats a note and the order can use
+ * the (user_id, updated_at) index.
  */
-const updatedAtMs = sql`date_trunc('milliseconds', ${notes.updatedAt})`;
+const exactUpdatedAt = sql<string>`to_char(${notes.updatedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /** A page of the user's notes, most recently changed first, with a cursor for the next page. */
 export async function listNotes(
@@ -36,20 +37,20 @@ export async function listNotes(
   if (filter.cursor) conditions.push(after(decodeCursor(filter.cursor)));
 
   const rows = await db
-    .select()
+    .select({ note: notes, cursorAt: exactUpdatedAt })
     .from(notes)
     .where(and(...conditions))
-    .orderBy(desc(updatedAtMs), desc(notes.id))
+    .orderBy(desc(notes.updatedAt), desc(notes.id))
     .limit(limit + 1);
-  const page = rows.slice(0, limit);
+  const page = rows.slice(0, limit).map((row) => row.note);
   const tagNames = await loadTagNames(
     db,
     page.map((row) => row.id),
   );
-  const last = page[page.length - 1];
+  const last = rows[limit - 1];
   return {
     notes: page.map((row) => toNote(row, tagNames.get(row.id) ?? [])),
-    nextCursor: rows.length > limit && last ? encodeCursor(last.updatedAt, last.id) : null,
+    nextCursor: rows.length > limit && last ? encodeCursor(last.cursorAt, last.note.id) : null,
   };
 }
 
@@ -61,23 +62,23 @@ function hasTag(name: string): SQL {
 }
 
 /** Rows strictly after the cursor in (updatedAt desc, id desc) order. */
-function after(cursor: { updatedAt: Date; id: string }): SQL {
-  return sql`(${updatedAtMs} < ${cursor.updatedAt.toISOString()}::timestamptz
-    or (${updatedAtMs} = ${cursor.updatedAt.toISOString()}::timestamptz and ${notes.id} < ${cursor.id}::uuid))`;
+function after(cursor: { updatedAt: string; id: string }): SQL {
+  return sql`(${notes.updatedAt}, ${notes.id}) < (${cursor.updatedAt}::timestamptz, ${cursor.id}::uuid)`;
 }
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
-function encodeCursor(updatedAt: Date, id: string): string {
-  return Buffer.from(`${updatedAt.toISOString()}|${id}`).toString('base64url');
+function encodeCursor(updatedAt: string, id: string): string {
+  return Buffer.from(`${updatedAt}|${id}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
-  const [iso, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const updatedAt = new Date(iso ?? '');
-  if (!id || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(updatedAt.getTime())) {
+const EXACT_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+function decodeCursor(cursor: string): { updatedAt: string; id: string } {
+  const [updatedAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (!id || !/^[0-9a-f-]{36}$/.test(id) || !updatedAt || !EXACT_TIMESTAMP.test(updatedAt)) {
     throw new AppError('VALIDATION_FAILED', 'The cursor is not valid.', [
       { path: 'cursor', message: 'use the nextCursor of the previous page' },
     ]);
