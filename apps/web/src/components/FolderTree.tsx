@@ -1,6 +1,7 @@
 import type { Folder } from '@tidings/protocol';
 import { type FormEvent, useState } from 'react';
 import type { WorkspaceSnapshot, WorkspaceStore } from '../state/workspace-store';
+import { NavRow } from './NavRow';
 
 interface Props {
   store: WorkspaceStore;
@@ -50,25 +51,16 @@ function FolderItem({ folder, store, state }: { folder: Folder } & Props) {
 
   return (
     <li>
-      <div className="folder-row">
-        <button
-          type="button"
-          className="nav-item folder"
-          aria-current={active ? 'page' : undefined}
-          onClick={() => store.setView({ kind: 'folder', folderId: folder.id })}
-        >
-          {folder.name}
-        </button>
-        <button
-          type="button"
-          className="icon"
-          aria-label={`Actions for folder ${folder.name}`}
-          aria-expanded={mode !== 'idle'}
-          onClick={() => setMode(mode === 'idle' ? 'menu' : 'idle')}
-        >
-          ⋯
-        </button>
-      </div>
+      <NavRow
+        what={`folder ${folder.name}`}
+        className="folder"
+        active={active}
+        menuOpen={mode !== 'idle'}
+        onOpen={() => store.setView({ kind: 'folder', folderId: folder.id })}
+        onToggleMenu={() => setMode(mode === 'idle' ? 'menu' : 'idle')}
+      >
+        {folder.name}
+      </NavRow>
       {mode === 'menu' && (
         <div className="folder-actions">
           <button

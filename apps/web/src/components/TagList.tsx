@@ -1,6 +1,7 @@
 import type { Tag } from '@tidings/protocol';
 import { type FormEvent, useState } from 'react';
 import type { WorkspaceSnapshot, WorkspaceStore } from '../state/workspace-store';
+import { NavRow } from './NavRow';
 
 interface Props {
   store: WorkspaceStore;
@@ -40,25 +41,16 @@ function TagItem({ tag, store, state }: { tag: Tag } & Props) {
 
   return (
     <li>
-      <div className="folder-row">
-        <button
-          type="button"
-          className="nav-item tag"
-          aria-current={active ? 'page' : undefined}
-          onClick={() => store.setView({ kind: 'tag', tag: tag.name })}
-        >
-          #{tag.name}
-        </button>
-        <button
-          type="button"
-          className="icon"
-          aria-label={`Actions for tag ${tag.name}`}
-          aria-expanded={mode !== 'idle'}
-          onClick={() => setMode(mode === 'idle' ? 'menu' : 'idle')}
-        >
-          ⋯
-        </button>
-      </div>
+      <NavRow
+        what={`tag ${tag.name}`}
+        className="tag"
+        active={active}
+        menuOpen={mode !== 'idle'}
+        onOpen={() => store.setView({ kind: 'tag', tag: tag.name })}
+        onToggleMenu={() => setMode(mode === 'idle' ? 'menu' : 'idle')}
+      >
+        #{tag.name}
+      </NavRow>
       {mode === 'menu' && (
         <div className="folder-actions">
           <button
