@@ -8,6 +8,7 @@ import { registerPrincipal } from './http/require-user';
 import { registerSecurityHeaders } from './http/security-headers';
 import { fastifyTrustProxy } from './http/trust-proxy';
 import { registerShutdownGuard } from './http/shutdown-guard';
+import { registerJsonBodyParser } from './http/json-body';
 import { loggerOptions } from './logger';
 import type { Store } from './store/database';
 import { registerEventsRoute } from './http/events-route';
@@ -80,6 +81,7 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
     // Fastify parses text/plain by default; removing it makes such requests 415.
   });
   http.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(http);
 
   const ownHub = options.hub ? null : await createHub(config, store, http.log);
   const hub = options.hub ?? (ownHub as SyncHub);
