@@ -2,6 +2,7 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config/config';
 import { type AccessTokenService, createAccessTokenService } from './auth/access-token';
+import { createLiveSessions, type LiveSessions } from './auth/live-sessions';
 import { registerErrorHandling } from './http/error-handler';
 import { registerHealthRoutes } from './http/health-routes';
 import { registerPrincipal } from './http/require-user';
@@ -50,6 +51,8 @@ export interface AppContext {
   /** Notes, folders and tags: the one way to read and change them (REST and gateway). */
   data: DataServices;
   accessTokens: AccessTokenService;
+  /** Whether a token's session is still live (grouped reads: see live-sessions.ts). */
+  sessions: LiveSessions;
   /** Reading the change log, with a bound on concurrent catch-ups. */
   sync: { reader: ChangeLogReader; limiter: ConcurrencyLimiter };
   /** Ends every open SSE stream (on shutdown); each stream adds and removes itself. */
@@ -97,6 +100,7 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
       noteBatch: { windowMs: config.writeBatchWindowMs, maxBatch: config.writeBatchMax },
     }),
     accessTokens: createAccessTokenService(options.jwtSecret, config.accessTokenTtlMs),
+    sessions: createLiveSessions(store.db),
     sync: {
       reader: createChangeLogReader(store.db),
       limiter: new ConcurrencyLimiter(config.replayConcurrency),

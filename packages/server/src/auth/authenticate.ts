@@ -1,7 +1,5 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { AppContext } from '../app';
 import { AppError } from '../errors';
-import { sessions } from '../store/schema';
 import type { Principal } from './principal';
 
 /**
@@ -10,7 +8,22 @@ import type { Principal } from './principal';
  * SESSION_REVOKED.
  */
 export async function authenticateToken(
-  context: Pick<AppContext, 'accessTokens' | 'store'>,
+  context: Pick<AppContext, 'accessTokens' | 'sessions'>,
+  token: string,
+): Promise<Principal> {
+  const principal = await verifyAccessToken(context, token);
+  if ((await context.sessions.latestSeqIfLive(principal)) === null) {
+    throw new AppError('SESSION_REVOKED');
+  }
+  return principal;
+}
+
+/**
+ * The token's signature, claims and lifetime only; the session is NOT checked yet. Throws
+ * TOKEN_EXPIRED or TOKEN_INVALID. Callers must ask `LiveSessions` before trusting it.
+ */
+export async function verifyAccessToken(
+  context: Pick<AppContext, 'accessTokens'>,
   token: string,
 ): Promise<Principal> {
   const verified = await context.accessTokens.verify(token);
@@ -18,18 +31,5 @@ export async function authenticateToken(
     throw new AppError(verified.reason === 'expired' ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID');
   }
   const { userId, sessionId, expiresAt } = verified.claims;
-  const [live] = await context.store.db
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(
-      and(
-        eq(sessions.id, sessionId),
-        eq(sessions.userId, userId),
-        isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, new Date()),
-      ),
-    )
-    .limit(1);
-  if (!live) throw new AppError('SESSION_REVOKED');
   return { userId, sessionId, expiresAt };
 }

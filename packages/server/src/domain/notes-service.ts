@@ -1,6 +1,7 @@
 import type { Note, NoteChanges } from '@tidings/protocol';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { AppError } from '../errors';
+import { BatchedLookup } from '../store/batched-lookup';
 import type { Queryable, Transaction } from '../store/database';
 import { folders, notes } from '../store/schema';
 import { notFound, recordId } from './ids';
@@ -66,6 +67,15 @@ export function createNotesService(deps: NotesDeps): NotesService {
     return changes.tags === undefined ? batcher.submit(request) : updateAlone(request);
   }
 
+  // Joins that arrive together (a reconnect storm) read their notes' owners in one statement.
+  const owners = new BatchedLookup<string, string>(async (noteIds) => {
+    const rows = await db
+      .select({ id: notes.id, userId: notes.userId })
+      .from(notes)
+      .where(inArray(notes.id, [...noteIds]));
+    return new Map(rows.map((row) => [row.id, row.userId]));
+  });
+
   return {
     list: (userId, filter) => listNotes(db, userId, filter),
 
@@ -77,6 +87,11 @@ export function createNotesService(deps: NotesDeps): NotesService {
         .where(and(eq(notes.id, noteId), eq(notes.userId, userId)));
       if (!row) throw notFound('Note');
       return toNote(row, (await loadTagNames(db, [noteId])).get(noteId) ?? []);
+    },
+
+    async assertOwned(userId, rawNoteId) {
+      const owner = await owners.get(recordId(rawNoteId, 'Note'));
+      if (owner !== userId) throw notFound('Note');
     },
 
     async create(actor, input) {

@@ -35,6 +35,8 @@ export type NoteCreateInput = NoteChanges & { id?: string | undefined };
 export interface NotesService {
   list(userId: string, filter: NoteListFilter): Promise<NotePage>;
   get(userId: string, noteId: string): Promise<Note>;
+  /** Throws NOT_FOUND unless the user has this note (in the trash too), reading nothing else. */
+  assertOwned(userId: string, noteId: string): Promise<void>;
   /** Idempotent on `input.id`: creating an id the user already has returns that note. */
   create(actor: Actor, input: NoteCreateInput): Promise<Note>;
   /**

@@ -20,6 +20,14 @@ export interface SyncHub {
    */
   deliverLocally(userId: string, events: readonly SyncEvent[]): void;
   subscribe(userId: string, listener: EventListener): () => void;
+  /**
+   * Resolves once events published for `userId` on any instance reach this instance's
+   * subscribers (the bus has confirmed the user's channel). A connection reads the user's latest
+   * seq only after this: a change committed in between would otherwise reach neither the read
+   * nor the subscription. Resolves (never rejects) when the bus is down: the catch-up after it
+   * recovers covers that window.
+   */
+  whenSubscribed(userId: string): Promise<void>;
   revokeSession(userId: string, sessionId: string): void;
   onSessionRevoked(listener: SessionRevokedListener): () => void;
   /**
@@ -60,6 +68,8 @@ export function createMemoryHub(): SyncHub {
         if (listeners.size === 0) listenersByUser.delete(userId);
       };
     },
+    // In one process a subscription is live as soon as it is made.
+    whenSubscribed: () => Promise.resolve(),
     revokeSession(userId, sessionId) {
       for (const listener of revokedListeners) listener(userId, sessionId);
     },
@@ -79,16 +89,35 @@ export function createMemoryHub(): SyncHub {
  */
 export function countedSubscriptions(
   local: SyncHub,
-  hooks: { first?(userId: string): void; last?(userId: string): void } = {},
-): { subscribe: SyncHub['subscribe']; has(userId: string): boolean } {
+  hooks: {
+    /** The user's first subscription here: start listening; resolves once the bus confirms. */
+    first?(userId: string): Promise<void> | void;
+    last?(userId: string): void;
+  } = {},
+): Pick<SyncHub, 'subscribe' | 'whenSubscribed'> & { has(userId: string): boolean } {
   const countByUser = new Map<string, number>();
+  /** The bus's confirmation of each subscribed user's channel, while it is pending. */
+  const confirming = new Map<string, Promise<void>>();
   return {
     has: (userId) => countByUser.has(userId),
+    whenSubscribed: (userId) => confirming.get(userId) ?? Promise.resolve(),
     subscribe(userId, listener) {
       const unsubscribe = local.subscribe(userId, listener);
       const count = (countByUser.get(userId) ?? 0) + 1;
       countByUser.set(userId, count);
-      if (count === 1) hooks.first?.(userId);
+      if (count === 1) {
+        const confirmed = hooks.first?.(userId);
+        if (confirmed) {
+          const settled = confirmed.then(
+            () => undefined,
+            () => undefined,
+          );
+          confirming.set(userId, settled);
+          void settled.then(() => {
+            if (confirming.get(userId) === settled) confirming.delete(userId);
+          });
+        }
+      }
       let active = true;
       return () => {
         if (!active) return;
@@ -100,6 +129,7 @@ export function countedSubscriptions(
           return;
         }
         countByUser.delete(userId);
+        confirming.delete(userId);
         hooks.last?.(userId);
       };
     },

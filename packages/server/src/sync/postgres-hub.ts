@@ -117,6 +117,8 @@ export async function createPostgresHub(deps: {
     },
     deliverLocally: (userId, events) => local.publish(userId, events),
     subscribe: subscriptions.subscribe,
+    // One LISTEN for every user, open since the start.
+    whenSubscribed: subscriptions.whenSubscribed,
     revokeSession(userId, sessionId) {
       local.revokeSession(userId, sessionId);
       announce({ kind: 'revoked', from: instanceId, userId, sessionId });

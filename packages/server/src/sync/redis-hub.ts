@@ -51,9 +51,13 @@ export async function createRedisHub(
   const subscriber = new Redis(url, { ...options, enableOfflineQueue: true });
   const recoveredListeners = new Set<BusRecoveredListener>();
   const subscriptions = countedSubscriptions(local, {
-    first: (userId) => {
-      subscriber.subscribe(USER_CHANNEL_PREFIX + userId).catch(markDegraded);
-    },
+    // While Redis is away the SUBSCRIBE waits in the offline queue: a connection must not wait
+    // for it longer than a reconnect attempt (the catch-up after recovery covers that window).
+    first: (userId) =>
+      settleWithin(
+        subscriber.subscribe(USER_CHANNEL_PREFIX + userId).then(() => undefined, markDegraded),
+        options.connectTimeout ?? 2_000,
+      ),
     last: (userId) => {
       subscriber.unsubscribe(USER_CHANNEL_PREFIX + userId).catch(markDegraded);
     },
@@ -117,6 +121,7 @@ export async function createRedisHub(
     },
     deliverLocally: (userId, events) => local.publish(userId, events),
     subscribe: subscriptions.subscribe,
+    whenSubscribed: subscriptions.whenSubscribed,
     revokeSession(userId, sessionId) {
       local.revokeSession(userId, sessionId);
       send(SESSIONS_CHANNEL, { from: instanceId, userId, sessionId });
@@ -132,4 +137,17 @@ export async function createRedisHub(
       subscriber.disconnect();
     },
   };
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects. */
+function settleWithin(promise: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    promise.then(done, done);
+  });
 }

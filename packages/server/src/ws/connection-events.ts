@@ -57,10 +57,13 @@ export class ConnectionEvents {
     this.delivery.push(event);
   }
 
-  /** Delivers everything committed so far (from the log where the bus did not bring it). */
-  async catchUp(): Promise<void> {
+  /**
+   * Delivers everything committed up to `untilSeq` (from the log where the bus did not bring it);
+   * without it, up to the user's latest seq, read first.
+   */
+  async catchUp(untilSeq?: number): Promise<void> {
     const cursor = this.delivery;
-    await cursor.catchUp(await this.options.reader.latestSeq(this.options.userId));
+    await cursor.catchUp(untilSeq ?? (await this.options.reader.latestSeq(this.options.userId)));
   }
 
   /**

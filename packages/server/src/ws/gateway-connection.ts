@@ -9,7 +9,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import { type RawData, WebSocket } from 'ws';
 import type { AppContext } from '../app';
-import { authenticateToken } from '../auth/authenticate';
+import { authenticateToken, verifyAccessToken } from '../auth/authenticate';
 import type { Principal } from '../auth/principal';
 import type { Actor } from '../domain/services';
 import { AppError, isAppError } from '../errors';
@@ -237,14 +237,15 @@ export class GatewayConnection {
     const { context } = this.deps;
     let principal: Principal;
     try {
-      principal = await authenticateToken(context, token);
+      principal = await verifyAccessToken(context, token);
     } catch (error) {
       this.failAuthentication(error);
       return;
     }
     if (this.ended) return;
+    const { userId } = principal;
     const max = context.config.ws.maxConnectionsPerUser;
-    if (!(await context.limits.connections.acquire(principal.userId, this.id, max))) {
+    if (!(await context.limits.connections.acquire(userId, this.id, max))) {
       this.sendError(
         'TOO_MANY_CONNECTIONS',
         `This user already has ${max} open connections; close one before opening another.`,
@@ -253,26 +254,48 @@ export class GatewayConnection {
       return;
     }
     this.cleanups.push(() => {
-      context.limits.connections.release(principal.userId, this.id).catch(() => undefined);
+      context.limits.connections.release(userId, this.id).catch(() => undefined);
     });
     if (this.ended) {
-      await context.limits.connections.release(principal.userId, this.id);
+      await context.limits.connections.release(userId, this.id);
       return;
     }
+    // Subscribed before the seq is read, so a change committed after the read is sure to arrive
+    // live: no second look at the log is needed. Events wait here until the cursor exists.
+    let events: ConnectionEvents | null = null;
+    const early: [SyncEvent, string | undefined][] = [];
+    this.cleanups.push(
+      context.hub.subscribe(userId, (event, originId) => {
+        if (events) events.push(event, originId);
+        else early.push([event, originId]);
+      }),
+    );
+    let latestSeq: number | null;
+    try {
+      await context.hub.whenSubscribed(userId);
+      // The session's liveness and the latest seq, in one statement.
+      latestSeq = await context.sessions.latestSeqIfLive(principal);
+    } catch (error) {
+      this.failAuthentication(error);
+      return;
+    }
+    if (latestSeq === null) {
+      this.failAuthentication(new AppError('SESSION_REVOKED'));
+      return;
+    }
+    if (this.ended) return;
     this.principal = principal;
     clearTimeout(this.authTimer);
     this.sessionSecret = randomBytes(32).toString('hex');
-    const latestSeq = await context.sync.reader.latestSeq(principal.userId);
     const resume =
-      since === undefined ? null : await context.sync.reader.canResumeFrom(principal.userId, since);
-    const startSeq = resume?.ok ? (since as number) : latestSeq;
+      since === undefined ? null : await context.sync.reader.canResumeFrom(userId, since);
     if (this.ended) return;
-    const events = new ConnectionEvents({
-      userId: principal.userId,
+    events = new ConnectionEvents({
+      userId,
       connectionId: this.id,
       reader: context.sync.reader,
       limiter: context.sync.limiter,
-      startSeq,
+      startSeq: resume?.ok ? (since as number) : latestSeq,
       deliver: (event) => this.deliver(event),
       whenWritable: () => this.budget.whenWritable(),
       pageArriving: () => this.budget.pageArriving(),
@@ -285,26 +308,25 @@ export class GatewayConnection {
       },
     });
     this.events = events;
-    this.cleanups.push(
-      context.hub.subscribe(principal.userId, (event, originId) => events.push(event, originId)),
-    );
     this.scheduleExpiry();
     this.deps.hooks.authenticated(this);
     context.metrics.wsConnectionAuthenticated();
-    context.metrics.userOnline(principal.userId);
+    context.metrics.userOnline(userId);
     this.send({
       type: 'auth_success',
       message: 'Authentication successful',
-      userId: principal.userId,
+      userId,
       expiresAt: principal.expiresAt,
       sessionSecret: this.sessionSecret,
       seq: latestSeq,
     });
     if (resume && !resume.ok) this.send({ type: 'resync_required', seq: resume.latestSeq });
-    // The replay after `since`, and changes committed between reading the seq and subscribing,
-    // come from the log.
-    await events.catchUp();
-    if (resume?.ok) this.send({ type: 'resumed', seq: events.deliveredSeq });
+    for (const [event, originId] of early.splice(0)) events.push(event, originId);
+    if (resume?.ok) {
+      // The replay after `since`; live events that arrive meanwhile wait in the cursor.
+      await events.catchUp(resume.latestSeq);
+      this.send({ type: 'resumed', seq: events.deliveredSeq });
+    }
   }
 
   /** A second `auth` on a live connection: the same user's fresh token extends the session. */
@@ -456,7 +478,7 @@ export class GatewayConnection {
     clientMsgId: string | undefined,
   ): Promise<void> {
     // Ownership is checked on join and again by the services on every write.
-    await this.deps.context.data.notes.get(userId, noteId);
+    await this.deps.context.data.notes.assertOwned(userId, noteId);
     if (!this.joinedNotes.has(noteId) && this.joinedNotes.size >= MAX_JOINED_NOTES) {
       throw new AppError(
         'VALIDATION_FAILED',

@@ -1,0 +1,76 @@
+/** Reads the values of many keys in one statement; keys it does not return are absent. */
+export type LoadMany<K, V> = (keys: readonly K[]) => Promise<Map<K, V>>;
+
+interface Waiter<V> {
+  resolve(value: V | undefined): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group reads for the hottest single-row lookups (a session on every connect, a note's owner on
+ * every join). Lookups that arrive together share one statement: on the embedded database each
+ * statement has a fixed cost of a few hundred microseconds, so a reconnect storm of a thousand
+ * sockets would otherwise queue a thousand statements. One read runs at a time; keys asked for
+ * meanwhile gather for the next, so a read never answers a key asked for after it started (a
+ * revocation committed before the ask is always seen). An idle server adds one tick.
+ */
+export class BatchedLookup<K, V> {
+  private pending = new Map<K, Waiter<V>[]>();
+  private scheduled = false;
+  private running = false;
+
+  constructor(
+    private readonly loadMany: LoadMany<K, V>,
+    private readonly maxBatch = 500,
+  ) {}
+
+  get(key: K): Promise<V | undefined> {
+    return new Promise<V | undefined>((resolve, reject) => {
+      const waiters = this.pending.get(key);
+      if (waiters) waiters.push({ resolve, reject });
+      else this.pending.set(key, [{ resolve, reject }]);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.running) return;
+    this.scheduled = true;
+    setImmediate(() => void this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    if (this.running || this.pending.size === 0) return;
+    this.running = true;
+    const batch = this.take();
+    try {
+      const found = await this.loadMany([...batch.keys()]);
+      for (const [key, waiters] of batch) {
+        const value = found.get(key);
+        for (const waiter of waiters) waiter.resolve(value);
+      }
+    } catch (error) {
+      for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error);
+    } finally {
+      this.running = false;
+      if (this.pending.size > 0) this.schedule();
+    }
+  }
+
+  /** Removes and returns up to `maxBatch` keys, oldest first. */
+  private take(): Map<K, Waiter<V>[]> {
+    if (this.pending.size <= this.maxBatch) {
+      const all = this.pending;
+      this.pending = new Map();
+      return all;
+    }
+    const batch = new Map<K, Waiter<V>[]>();
+    for (const [key, waiters] of this.pending) {
+      if (batch.size >= this.maxBatch) break;
+      batch.set(key, waiters);
+    }
+    for (const key of batch.keys()) this.pending.delete(key);
+    return batch;
+  }
+}
