@@ -4,7 +4,7 @@ import { authenticateToken } from '../auth/authenticate';
 import type { Principal } from '../auth/principal';
 import { AppError } from '../errors';
 import { OrderedDelivery } from '../sync/ordered-delivery';
-import { pacedReader, SendBudget } from '../sync/send-budget';
+import { PacedReader, SendBudget } from '../sync/send-budget';
 import { requestAccessToken } from './require-user';
 import { parseLastEventId, SSE_KEEPALIVE, SSE_RETRY, sseEvent } from './sse-format';
 
@@ -100,15 +100,17 @@ async function streamEvents(
 
   const delivery = new OrderedDelivery({
     userId,
-    reader: pacedReader(reader, limiter, budget),
+    reader: new PacedReader(reader, limiter, budget),
     startSeq,
-    deliver: (event) => {
-      write(sseEvent(event.type, event, event.seq));
-      context.metrics.delivered('sse', event.timestamp);
-    },
-    onError: (error) => {
-      request.log.warn({ err: error }, 'event stream could not read the change log');
-      end();
+    sink: {
+      deliver: (event) => {
+        write(sseEvent(event.type, event, event.seq));
+        context.metrics.delivered('sse', event.timestamp);
+      },
+      deliveryFailed: (error) => {
+        request.log.warn({ err: error }, 'event stream could not read the change log');
+        end();
+      },
     },
   });
   cleanups.push(() => delivery.close());

@@ -45,6 +45,11 @@ export class ExpiryHeap<T extends { expiresAt: number }> {
     return top;
   }
 
+  /** Keeps only the entries `keep` accepts (to drop cancelled ones in one pass). */
+  retain(keep: (item: T) => boolean): void {
+    this.rebuild(this.items.filter(keep));
+  }
+
   /** Replaces the content (e.g. to drop entries that no longer matter). */
   rebuild(entries: Iterable<T>): void {
     this.items = [];

@@ -6,15 +6,20 @@ export const REPLAY_PAGE_SIZE = 500;
 /** Live events held while a gap is filled; past this they are dropped and re-read from the log. */
 const MAX_HELD_EVENTS = 1_000;
 
+/** Where a cursor's events go. An object rather than two closures: there is one per socket. */
+export interface DeliverySink {
+  /** Writes one event to the transport, in seq order, each seq once. */
+  deliver(event: SyncEvent): void;
+  /** Reports a failure to read the log (the stream should end so the client resumes later). */
+  deliveryFailed(error: unknown): void;
+}
+
 export interface OrderedDeliveryOptions {
   userId: string;
   reader: ChangeLogReader;
   /** The seq the client has already applied; delivery starts right after it. */
   startSeq: number;
-  /** Writes one event to the transport, in seq order, each seq once. */
-  deliver(event: SyncEvent): void;
-  /** Reports a failure to read the log (the stream should end so the client resumes later). */
-  onError(error: unknown): void;
+  sink: DeliverySink;
   /** Bounds how many connections read the log at once (a restart must not stampede Postgres). */
   limiter?: ConcurrencyLimiter;
 }
@@ -28,7 +33,8 @@ export interface OrderedDeliveryOptions {
 export class OrderedDelivery {
   private lastSeq: number;
   private targetSeq: number;
-  private readonly held = new Map<number, SyncEvent>();
+  /** Live events that arrived ahead of a gap; made on the first one (most cursors never need it). */
+  private held: Map<number, SyncEvent> | null = null;
   private pumping: Promise<void> | null = null;
   private closed = false;
 
@@ -49,6 +55,7 @@ export class OrderedDelivery {
       this.emit(event);
       return;
     }
+    this.held ??= new Map();
     if (this.held.size < MAX_HELD_EVENTS) this.held.set(event.seq, event);
     this.targetSeq = Math.max(this.targetSeq, event.seq);
     this.kick();
@@ -63,14 +70,14 @@ export class OrderedDelivery {
 
   close(): void {
     this.closed = true;
-    this.held.clear();
+    this.held = null;
   }
 
   private kick(): void {
     if (this.pumping || this.closed) return;
     this.pumping = this.pump()
       .catch((error: unknown) => {
-        if (!this.closed) this.options.onError(error);
+        if (!this.closed) this.options.sink.deliveryFailed(error);
       })
       .finally(() => {
         this.pumping = null;
@@ -81,9 +88,9 @@ export class OrderedDelivery {
 
   private async pump(): Promise<void> {
     while (!this.closed && this.lastSeq < this.targetSeq) {
-      const next = this.held.get(this.lastSeq + 1);
+      const next = this.held?.get(this.lastSeq + 1);
       if (next) {
-        this.held.delete(next.seq);
+        this.held?.delete(next.seq);
         this.emit(next);
         continue;
       }
@@ -112,8 +119,8 @@ export class OrderedDelivery {
 
   private emit(event: SyncEvent): void {
     this.lastSeq = event.seq;
-    this.held.delete(event.seq);
-    this.options.deliver(event);
+    this.held?.delete(event.seq);
+    this.options.sink.deliver(event);
   }
 }
 

@@ -53,20 +53,28 @@ export class SendBudget {
 /**
  * The change log as one connection's cursor reads it: each page waits until the client has read
  * most of the previous one (outside the replay limiter, so a slow client never holds up other
- * connections' catch-ups), and only the query itself takes a slot of the limiter.
+ * connections' catch-ups), and only the query itself takes a slot of the limiter. A class, not
+ * an object of closures: every socket has one.
  */
-export function pacedReader(
-  reader: ChangeLogReader,
-  limiter: ConcurrencyLimiter,
-  budget: Pick<SendBudget, 'whenWritable' | 'pageArriving'>,
-): ChangeLogReader {
-  return {
-    ...reader,
-    read: async (userId, afterSeq, limit, untilSeq) => {
-      await budget.whenWritable();
-      const page = await limiter.run(() => reader.read(userId, afterSeq, limit, untilSeq));
-      budget.pageArriving();
-      return page;
-    },
-  };
+export class PacedReader implements ChangeLogReader {
+  constructor(
+    private readonly reader: ChangeLogReader,
+    private readonly limiter: ConcurrencyLimiter,
+    private readonly budget: Pick<SendBudget, 'whenWritable' | 'pageArriving'>,
+  ) {}
+
+  async read(userId: string, afterSeq: number, limit: number, untilSeq?: number) {
+    await this.budget.whenWritable();
+    const page = await this.limiter.run(() => this.reader.read(userId, afterSeq, limit, untilSeq));
+    this.budget.pageArriving();
+    return page;
+  }
+
+  latestSeq(userId: string): Promise<number> {
+    return this.reader.latestSeq(userId);
+  }
+
+  canResumeFrom(userId: string, seq: number) {
+    return this.reader.canResumeFrom(userId, seq);
+  }
 }

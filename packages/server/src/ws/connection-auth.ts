@@ -76,21 +76,3 @@ export function otherUser(): AuthRefusal {
 export function closeOf(name: WsCloseName): { code: number; reason: string } {
   return WS_CLOSE[name];
 }
-
-/** setTimeout overflows above 2^31-1 ms (about 24.8 days) and would fire at once. */
-const MAX_TIMER_MS = 2_147_483_647;
-
-/** Calls `fire` at `at` (ms since the epoch), however far away; returns the cancel function. */
-export function runAt(at: number, fire: () => void): () => void {
-  let timer: ReturnType<typeof setTimeout>;
-  const arm = () => {
-    const delay = at - Date.now();
-    if (delay > MAX_TIMER_MS) {
-      timer = setTimeout(arm, MAX_TIMER_MS);
-    } else {
-      timer = setTimeout(fire, Math.max(0, delay));
-    }
-  };
-  arm();
-  return () => clearTimeout(timer);
-}

@@ -1,7 +1,11 @@
 import type { ResumedMessage, ResyncRequiredMessage, SyncEvent } from '@tidings/protocol';
 import type { ChangeLogReader } from '../sync/change-log-reader';
-import { type ConcurrencyLimiter, OrderedDelivery } from '../sync/ordered-delivery';
-import { pacedReader } from '../sync/send-budget';
+import {
+  type ConcurrencyLimiter,
+  type DeliverySink,
+  OrderedDelivery,
+} from '../sync/ordered-delivery';
+import { PacedReader, type SendBudget } from '../sync/send-budget';
 
 export interface ConnectionEventsOptions {
   userId: string;
@@ -10,17 +14,16 @@ export interface ConnectionEventsOptions {
   limiter: ConcurrencyLimiter;
   /** The seq the connection starts after (the latest at authentication). */
   startSeq: number;
-  /** Writes one event to the socket; called in seq order, each seq at most once per cursor. */
-  deliver(event: SyncEvent): void;
-  /** The change log could not be read: the connection should end so the client resumes. */
-  onError(error: unknown): void;
   /**
-   * Resolves when the socket has room for another page of a replay. Waiting happens outside the
-   * replay limiter, so a slow client never holds up other connections' catch-ups.
+   * Takes the events in seq order, each seq at most once per cursor; told when the change log
+   * could not be read (the connection should end so the client resumes).
    */
-  whenWritable(): Promise<void>;
-  /** A page read from the log is about to be written out in one burst. */
-  pageArriving(): void;
+  sink: DeliverySink;
+  /**
+   * Paces replays: a page waits until the socket has room (outside the replay limiter, so a slow
+   * client never holds up other connections' catch-ups).
+   */
+  budget: Pick<SendBudget, 'whenWritable' | 'pageArriving'>;
 }
 
 /**
@@ -28,10 +31,13 @@ export interface ConnectionEventsOptions {
  * OrderedDelivery cursor; changes this connection made itself are not echoed back (it got a
  * success reply instead). `resume` moves the cursor back to replay from the log.
  */
-export class ConnectionEvents {
+export class ConnectionEvents implements DeliverySink {
   private delivery: OrderedDelivery;
-  /** Seqs of this connection's own changes seen on the bus and not yet passed by the cursor. */
-  private readonly ownSeqs = new Set<number>();
+  /**
+   * Seqs of this connection's own changes seen on the bus and not yet passed by the cursor; made
+   * on the first (a connection that only reads never needs it).
+   */
+  private ownSeqs: Set<number> | null = null;
   /** The seq of the latest change this connection made (0: none yet). */
   lastOwnSeq = 0;
 
@@ -39,7 +45,7 @@ export class ConnectionEvents {
   private readonly pacedReader: ChangeLogReader;
 
   constructor(private readonly options: ConnectionEventsOptions) {
-    this.pacedReader = pacedReader(options.reader, options.limiter, options);
+    this.pacedReader = new PacedReader(options.reader, options.limiter, options.budget);
     this.delivery = this.cursorFrom(options.startSeq);
   }
 
@@ -52,7 +58,7 @@ export class ConnectionEvents {
   push(event: SyncEvent, originId: string | undefined): void {
     if (originId === this.options.connectionId) {
       this.lastOwnSeq = Math.max(this.lastOwnSeq, event.seq);
-      if (event.seq > this.delivery.deliveredSeq) this.ownSeqs.add(event.seq);
+      if (event.seq > this.delivery.deliveredSeq) (this.ownSeqs ??= new Set()).add(event.seq);
     }
     this.delivery.push(event);
   }
@@ -86,20 +92,25 @@ export class ConnectionEvents {
 
   close(): void {
     this.delivery.close();
-    this.ownSeqs.clear();
+    this.ownSeqs = null;
+  }
+
+  /** From the cursor: the next event in order, unless this connection made it. */
+  deliver(event: SyncEvent): void {
+    if (this.ownSeqs?.delete(event.seq)) return;
+    this.options.sink.deliver(event);
+  }
+
+  deliveryFailed(error: unknown): void {
+    this.options.sink.deliveryFailed(error);
   }
 
   private cursorFrom(startSeq: number): OrderedDelivery {
-    const { userId, deliver, onError } = this.options;
     return new OrderedDelivery({
-      userId,
+      userId: this.options.userId,
       reader: this.pacedReader,
       startSeq,
-      onError,
-      deliver: (event) => {
-        if (this.ownSeqs.delete(event.seq)) return;
-        deliver(event);
-      },
+      sink: this,
     });
   }
 }

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   type ClientMessage,
   type ErrorCode,
@@ -14,14 +14,10 @@ import type { Principal } from '../auth/principal';
 import type { Actor } from '../domain/services';
 import { AppError, isAppError } from '../errors';
 import type { AppliedMessages } from './applied-messages';
-import {
-  type AuthRefusal,
-  authRefusal,
-  closeOf,
-  otherUser,
-  runAt,
-  tokenExpired,
-} from './connection-auth';
+import { type AuthRefusal, authRefusal, closeOf, otherUser, tokenExpired } from './connection-auth';
+import type { Deadline, DeadlineKind, DeadlineQueue, DeadlineTarget } from './deadline-queue';
+import type { FanoutMember, UserFanout } from './user-fanout';
+import type { DeliverySink } from '../sync/ordered-delivery';
 import { ConnectionEvents } from './connection-events';
 import { SendBudget } from '../sync/send-budget';
 import { encodeEvent, variantFor } from './event-encoding';
@@ -49,6 +45,10 @@ export interface GatewayDeps {
   log: FastifyBaseLogger;
   applied: AppliedMessages;
   hooks: GatewayHooks;
+  /** The authentication timeout and token deadlines of every connection, on one timer. */
+  deadlines: DeadlineQueue;
+  /** One hub subscription per user, handed to the user's connections. */
+  fanout: UserFanout;
 }
 
 /**
@@ -56,8 +56,12 @@ export interface GatewayDeps {
  * at expiry or revocation), its messages processed strictly in order, its change events delivered
  * exactly once in seq order, and every way it can end going through `end()`.
  */
-export class GatewayConnection {
-  readonly id = randomUUID();
+export class GatewayConnection implements DeadlineTarget, DeliverySink, FanoutMember {
+  /**
+   * Names the connection in logs and as the origin of its own changes. Random bytes, not
+   * randomUUID(): Node builds a UUID as a rope of nine strings, several hundred bytes per socket.
+   */
+  readonly id = randomBytes(12).toString('base64url');
   principal: Principal | null = null;
   /** The `since` of the upgrade URL, applied when the connection authenticates. */
   private resumeFrom: number | undefined;
@@ -66,11 +70,15 @@ export class GatewayConnection {
   private sessionSecret = '';
   private readonly joinedNotes = new Set<string>();
   private events: ConnectionEvents | null = null;
+  /** Events that arrived between subscribing and the cursor's start (see `authenticate`). */
+  private early: [SyncEvent, string | undefined][] | null = null;
   private readonly queue: SerialQueue;
-  private readonly cleanups: (() => void)[] = [];
-  private cancelExpiry: (() => void)[] = [];
   private readonly rate: RateGuard;
-  private authTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The authentication timeout, then the token's warning and expiry. */
+  private deadlines: Deadline[] = [];
+  /** What `end` must give back: the user's connection slot, the fan-out membership. */
+  private slotOf: string | null = null;
+  private fanoutOf: string | null = null;
   /** How far this socket may fall behind its client (send-budget.ts). */
   private readonly budget: SendBudget;
   private ended = false;
@@ -83,10 +91,7 @@ export class GatewayConnection {
       deps.context.limits.wsMessages,
       deps.context.config.ws.rateLimitDisconnectAfter,
     );
-    this.queue = new SerialQueue(MAX_WAITING_MESSAGES, {
-      pause: () => ws.pause(),
-      resume: () => ws.resume(),
-    });
+    this.queue = new SerialQueue(MAX_WAITING_MESSAGES, ws);
     this.budget = new SendBudget(
       () => ws.bufferedAmount,
       deps.context.config.ws.maxBufferedBytes,
@@ -126,10 +131,9 @@ export class GatewayConnection {
         ? 'Connected; authenticating with the credentials of the upgrade request.'
         : 'Connected; send {"type":"auth","token":"<access token>"} to authenticate.',
     });
-    this.authTimer = setTimeout(() => {
-      if (!this.isAuthenticated) this.close('AUTH_TIMEOUT');
-    }, config.ws.authTimeoutMs);
-    this.cleanups.push(() => clearTimeout(this.authTimer));
+    this.deadlines = [
+      this.deps.deadlines.schedule(Date.now() + config.ws.authTimeoutMs, this, 'auth-timeout'),
+    ];
     if (credential) this.queue.push(() => this.authenticate(credential.token, since));
   }
 
@@ -209,8 +213,10 @@ export class GatewayConnection {
     if (this.ended) return;
     this.ended = true;
     this.queue.stop();
-    for (const cancel of this.cancelExpiry) cancel();
-    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    this.cancelDeadlines();
+    this.releaseSlot();
+    if (this.fanoutOf !== null) this.deps.fanout.remove(this.fanoutOf, this);
+    this.early = null;
     this.events?.close();
     this.deps.hooks.ended(this);
     const { metrics } = this.deps.context;
@@ -253,26 +259,18 @@ export class GatewayConnection {
       this.close('TOO_MANY_CONNECTIONS');
       return;
     }
-    this.cleanups.push(() => {
-      context.limits.connections.release(userId, this.id).catch(() => undefined);
-    });
+    this.slotOf = userId;
     if (this.ended) {
-      await context.limits.connections.release(userId, this.id);
+      this.releaseSlot();
       return;
     }
     // Subscribed before the seq is read, so a change committed after the read is sure to arrive
-    // live: no second look at the log is needed. Events wait here until the cursor exists.
-    let events: ConnectionEvents | null = null;
-    const early: [SyncEvent, string | undefined][] = [];
-    this.cleanups.push(
-      context.hub.subscribe(userId, (event, originId) => {
-        if (events) events.push(event, originId);
-        else early.push([event, originId]);
-      }),
-    );
+    // live: no second look at the log is needed. Events wait in `early` until the cursor exists.
+    this.early = [];
+    this.fanoutOf = userId;
     let latestSeq: number | null;
     try {
-      await context.hub.whenSubscribed(userId);
+      await this.deps.fanout.add(userId, this);
       // The session's liveness and the latest seq, in one statement.
       latestSeq = await context.sessions.latestSeqIfLive(principal);
     } catch (error) {
@@ -285,27 +283,18 @@ export class GatewayConnection {
     }
     if (this.ended) return;
     this.principal = principal;
-    clearTimeout(this.authTimer);
     this.sessionSecret = randomBytes(32).toString('hex');
     const resume =
       since === undefined ? null : await context.sync.reader.canResumeFrom(userId, since);
     if (this.ended) return;
-    events = new ConnectionEvents({
+    const events = new ConnectionEvents({
       userId,
       connectionId: this.id,
       reader: context.sync.reader,
       limiter: context.sync.limiter,
       startSeq: resume?.ok ? (since as number) : latestSeq,
-      deliver: (event) => this.deliver(event),
-      whenWritable: () => this.budget.whenWritable(),
-      pageArriving: () => this.budget.pageArriving(),
-      onError: (error) => {
-        this.deps.log.warn(
-          { err: error, connectionId: this.id },
-          'websocket could not read the change log',
-        );
-        this.close('INTERNAL_ERROR');
-      },
+      sink: this,
+      budget: this.budget,
     });
     this.events = events;
     this.scheduleExpiry();
@@ -321,7 +310,9 @@ export class GatewayConnection {
       seq: latestSeq,
     });
     if (resume && !resume.ok) this.send({ type: 'resync_required', seq: resume.latestSeq });
-    for (const [event, originId] of early.splice(0)) events.push(event, originId);
+    const early = this.early ?? [];
+    this.early = null;
+    for (const [event, originId] of early) events.push(event, originId);
     if (resume?.ok) {
       // The replay after `since`; live events that arrive meanwhile wait in the cursor.
       await events.catchUp(resume.latestSeq);
@@ -361,24 +352,63 @@ export class GatewayConnection {
 
   /** Warns before the token expires, and ends the connection when it does. */
   private scheduleExpiry(): void {
-    for (const cancel of this.cancelExpiry) cancel();
+    this.cancelDeadlines();
     const principal = this.principal;
     if (!principal) return;
     const { expiryWarningMs } = this.deps.context.config.ws;
-    this.cancelExpiry = [runAt(principal.expiresAt, () => this.refuse(tokenExpired()))];
     // A token already inside the warning window is warned about at once (right after the reply).
-    this.cancelExpiry.push(
-      runAt(principal.expiresAt - expiryWarningMs, () =>
-        this.send({ type: 'auth_expiring', expiresAt: principal.expiresAt }),
-      ),
-    );
+    this.deadlines = [
+      this.deps.deadlines.schedule(principal.expiresAt, this, 'token-expiry'),
+      this.deps.deadlines.schedule(principal.expiresAt - expiryWarningMs, this, 'token-warning'),
+    ];
+  }
+
+  /** From the deadline queue. */
+  deadlineReached(kind: DeadlineKind): void {
+    if (this.ended) return;
+    if (kind === 'auth-timeout') {
+      if (!this.isAuthenticated) this.close('AUTH_TIMEOUT');
+      return;
+    }
+    const principal = this.principal;
+    if (!principal) return;
+    if (kind === 'token-expiry') this.refuse(tokenExpired());
+    else this.send({ type: 'auth_expiring', expiresAt: principal.expiresAt });
+  }
+
+  private cancelDeadlines(): void {
+    for (const deadline of this.deadlines) deadline.cancel();
+    this.deadlines = [];
+  }
+
+  private releaseSlot(): void {
+    const userId = this.slotOf;
+    if (userId === null) return;
+    this.slotOf = null;
+    this.deps.context.limits.connections.release(userId, this.id).catch(() => undefined);
   }
 
   // -------------------------------------------------------------------------------------------
   // Events
   // -------------------------------------------------------------------------------------------
 
-  private deliver(event: SyncEvent): void {
+  /** From the hub, through the user's fan-out. */
+  receive(event: SyncEvent, originId: string | undefined): void {
+    if (this.events) this.events.push(event, originId);
+    else this.early?.push([event, originId]);
+  }
+
+  /** From the cursor: the change log could not be read; the client resumes after reconnecting. */
+  deliveryFailed(error: unknown): void {
+    this.deps.log.warn(
+      { err: error, connectionId: this.id },
+      'websocket could not read the change log',
+    );
+    this.close('INTERNAL_ERROR');
+  }
+
+  /** From the cursor: the next event, in seq order. */
+  deliver(event: SyncEvent): void {
     const principal = this.principal;
     if (!principal) return;
     // Timers may fire late: never deliver on a session whose token has run out.

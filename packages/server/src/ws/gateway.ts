@@ -6,6 +6,8 @@ import { WebSocketServer } from 'ws';
 import type { AppContext } from '../app';
 import { AppliedMessages } from './applied-messages';
 import { ConnectionRegistry } from './connection-registry';
+import { DeadlineQueue } from './deadline-queue';
+import { UserFanout } from './user-fanout';
 import { GatewayConnection } from './gateway-connection';
 import { isOriginAllowed } from './origin-policy';
 import { registerWebSocketStatusRoute } from './status-route';
@@ -41,10 +43,13 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
     perMessageDeflate: false,
   });
 
+  const deadlines = new DeadlineQueue();
   const deps = {
     context,
     log,
     applied,
+    deadlines,
+    fanout: new UserFanout(context.hub),
     hooks: {
       authenticated: (connection: GatewayConnection) => registry.authenticated(connection),
       ended: (connection: GatewayConnection) => registry.remove(connection),
@@ -113,6 +118,7 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
     async close() {
       closing = true;
       clearInterval(heartbeat);
+      deadlines.stop();
       for (const stop of stopWatching) stop();
       http.server.off('upgrade', onUpgrade);
       const sockets = [...wss.clients];
