@@ -152,7 +152,9 @@ async function streamEvents(
   raw.on('close', () => end());
 
   try {
-    // Anything committed between reading the start seq and subscribing is read from the log.
+    // Anything committed between reading the start seq and subscribing is read from the log,
+    // once the bus has confirmed the subscription (later changes are then sure to arrive live).
+    await context.hub.whenSubscribed(userId);
     await delivery.catchUp(await reader.latestSeq(userId));
     // `ready` says the replay is over: everything up to seq has been sent, live events follow.
     write(sseEvent('ready', { type: 'ready', seq: delivery.deliveredSeq }));
