@@ -1,0 +1,57 @@
+import { encodeFrame } from '@tidings/protocol';
+
+/**
+ * Bound of one batched frame, in UTF-16 code units of JSON (about bytes: JSON is mostly ASCII).
+ * A 500-event replay page then goes out as a few frames the client can parse and apply piece by
+ * piece, not as one multi-megabyte string; 64 KiB already amortises the per-frame cost.
+ */
+export const MAX_BATCH_FRAME_CHARS = 64 * 1024;
+
+/**
+ * The frames of one connection that opted in to batching (`/ws?batch=1`): messages written in
+ * the same tick are kept as their serialised strings (an event's string is shared by every
+ * connection it fans out to, never serialised again) and written as one frame when the tick's
+ * synchronous work is over, or earlier when the next message would pass `maxFrameChars`.
+ *
+ * The flush runs as a microtask rather than a `setImmediate`: a group commit or a replay page
+ * arrives in one synchronous burst, so the microtask already takes all of it, adds no latency,
+ * and stays inside the tick that SendBudget counts as one replay page (its allowance ends in a
+ * `setImmediate`; a later flush would be judged as ordinary traffic and trip `slow-consumer`).
+ */
+export class OutboundFrames {
+  private parts: string[] = [];
+  private chars = 0;
+  private scheduled = false;
+
+  constructor(
+    /** Writes one frame to the socket. */
+    private readonly write: (frame: string) => void,
+    private readonly maxFrameChars = MAX_BATCH_FRAME_CHARS,
+  ) {}
+
+  /** Queues one serialised message behind everything queued before it. */
+  push(message: string): void {
+    // The separating comma counts too.
+    if (this.parts.length > 0 && this.chars + message.length + 1 > this.maxFrameChars) {
+      this.flush();
+    }
+    this.parts.push(message);
+    this.chars += message.length + 1;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  /** Writes what is queued now, as one frame (before a close frame, for one). */
+  flush(): void {
+    if (this.parts.length === 0) return;
+    const parts = this.parts;
+    this.parts = [];
+    this.chars = 0;
+    this.write(encodeFrame(parts));
+  }
+}
