@@ -13,10 +13,11 @@ export const MAX_BATCH_FRAME_CHARS = 64 * 1024;
  * connection it fans out to, never serialised again) and written as one frame when the tick's
  * synchronous work is over, or earlier when the next message would pass `maxFrameChars`.
  *
- * The flush runs as a microtask rather than a `setImmediate`: a group commit or a replay page
- * arrives in one synchronous burst, so the microtask already takes all of it, adds no latency,
- * and stays inside the tick that SendBudget counts as one replay page (its allowance ends in a
- * `setImmediate`; a later flush would be judged as ordinary traffic and trip `slow-consumer`).
+ * The flush runs as a microtask rather than a `setImmediate`: the bursts worth batching (a group
+ * commit's `hub.publish`, a replay page) are synchronous, so the microtask already takes each
+ * whole, while a `setImmediate` would hold every message, even a lone event or reply, behind the
+ * I/O callbacks of the loop turn. It also keeps a replay page's last frame inside the page's
+ * SendBudget allowance, which ends in a `setImmediate` of its own.
  */
 export class OutboundFrames {
   private parts: string[] = [];
