@@ -4,10 +4,11 @@ import { closeWebSocket } from './raw-ws-client';
 
 const OPEN_TIMEOUT_MS = 30_000;
 /**
- * Batched frames (`/ws?batch=1`, as the SDK opens it) unless BENCH_TIDINGS_BATCH=0, for an A/B
- * of one frame per message against one frame per tick on the same build.
+ * Tidings' WebSocket path as the bench clients open it: with batched frames (`/ws?batch=1`, as
+ * the SDK does) unless BENCH_TIDINGS_BATCH=0, for an A/B of one frame per message against one
+ * frame per tick on the same build.
  */
-const WS_PATH = process.env.BENCH_TIDINGS_BATCH === '0' ? '/ws' : '/ws?batch=1';
+export const TIDINGS_WS_PATH = process.env.BENCH_TIDINGS_BATCH === '0' ? '/ws' : '/ws?batch=1';
 
 interface ServerMessage {
   type?: string;
@@ -24,7 +25,7 @@ interface ServerMessage {
 export const openTidings: OpenConnection = async (baseUrl, spec, events) => {
   if (!spec.token || !spec.noteId) throw new Error('a Tidings connection needs a token and note');
   const noteId = spec.noteId;
-  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}${WS_PATH}`, {
+  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}${TIDINGS_WS_PATH}`, {
     perMessageDeflate: false,
   });
   let closing = false;
