@@ -27,7 +27,7 @@ import { SendBudget } from '../sync/send-budget';
 import { encodeEvent, variantFor } from './event-encoding';
 import { parseClientMessage, readClientMsgId } from './message-parsing';
 import { decodeFrame, unwrapMessage } from './inbound-message';
-import { OutboundFrames } from './outbound-frames';
+import { type FrameSink, OutboundFrames } from './outbound-frames';
 import { RateGuard } from './rate-guard';
 import { SerialQueue } from './serial-queue';
 import type { UpgradeCredential } from './upgrade-credentials';
@@ -57,7 +57,7 @@ export interface GatewayDeps {
  * at expiry or revocation), its messages processed strictly in order, its change events delivered
  * exactly once in seq order, and every way it can end going through `end()`.
  */
-export class GatewayConnection {
+export class GatewayConnection implements FrameSink {
   readonly id = randomUUID();
   principal: Principal | null = null;
   /** The `since` of the upgrade URL, applied when the connection authenticates. */
@@ -83,7 +83,7 @@ export class GatewayConnection {
     private readonly deps: GatewayDeps,
     options: { batchFrames: boolean },
   ) {
-    this.frames = options.batchFrames ? new OutboundFrames((frame) => this.sendText(frame)) : null;
+    this.frames = options.batchFrames ? new OutboundFrames(this) : null;
     this.rate = new RateGuard(
       deps.context.limits.wsMessages,
       deps.context.config.ws.rateLimitDisconnectAfter,
@@ -185,11 +185,11 @@ export class GatewayConnection {
   /** One serialised message: into this tick's frame when batching, else straight out. */
   private sendSerialised(text: string): void {
     if (this.frames) this.frames.push(text);
-    else this.sendText(text);
+    else this.sendFrame(text);
   }
 
-  /** One frame to the socket, within the send budget. */
-  private sendText(text: string): void {
+  /** One frame to the socket, within the send budget (for OutboundFrames too). */
+  sendFrame(text: string): void {
     if (this.ended || this.ws.readyState !== WebSocket.OPEN) return;
     this.budget.beforeWrite();
     this.ws.send(text);

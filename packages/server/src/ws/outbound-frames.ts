@@ -7,11 +7,16 @@ import { encodeFrame } from '@tidings/protocol';
  */
 export const MAX_BATCH_FRAME_CHARS = 64 * 1024;
 
+/** Where frames go: the connection's socket, within its send budget. */
+export interface FrameSink {
+  sendFrame(frame: string): void;
+}
+
 /**
  * The frames of one connection that opted in to batching (`/ws?batch=1`): messages written in
  * the same tick are kept as their serialised strings (an event's string is shared by every
  * connection it fans out to, never serialised again) and written as one frame when the tick's
- * synchronous work is over, or earlier when the next message would pass `maxFrameChars`.
+ * synchronous work is over, or earlier when the next message would pass MAX_BATCH_FRAME_CHARS.
  *
  * The flush runs as a microtask rather than a `setImmediate`: the bursts worth batching (a group
  * commit's `hub.publish`, a replay page) are synchronous, so the microtask already takes each
@@ -24,16 +29,13 @@ export class OutboundFrames {
   private chars = 0;
   private scheduled = false;
 
-  constructor(
-    /** Writes one frame to the socket. */
-    private readonly write: (frame: string) => void,
-    private readonly maxFrameChars = MAX_BATCH_FRAME_CHARS,
-  ) {}
+  /** Takes the connection itself, not a closure: idle sockets are what a server has most of. */
+  constructor(private readonly sink: FrameSink) {}
 
   /** Queues one serialised message behind everything queued before it. */
   push(message: string): void {
     // The separating comma counts too.
-    if (this.parts.length > 0 && this.chars + message.length + 1 > this.maxFrameChars) {
+    if (this.parts.length > 0 && this.chars + message.length + 1 > MAX_BATCH_FRAME_CHARS) {
       this.flush();
     }
     this.parts.push(message);
@@ -53,6 +55,6 @@ export class OutboundFrames {
     const parts = this.parts;
     this.parts = [];
     this.chars = 0;
-    this.write(encodeFrame(parts));
+    this.sink.sendFrame(encodeFrame(parts));
   }
 }
