@@ -27,7 +27,7 @@ import { SendBudget } from '../sync/send-budget';
 import { encodeEvent, variantFor } from './event-encoding';
 import { parseClientMessage, readClientMsgId } from './message-parsing';
 import { decodeFrame, unwrapMessage } from './inbound-message';
-import { type FrameSink, OutboundFrames } from './outbound-frames';
+import { OutboundFrames } from './outbound-frames';
 import { RateGuard } from './rate-guard';
 import { SerialQueue } from './serial-queue';
 import type { UpgradeCredential } from './upgrade-credentials';
@@ -57,7 +57,7 @@ export interface GatewayDeps {
  * at expiry or revocation), its messages processed strictly in order, its change events delivered
  * exactly once in seq order, and every way it can end going through `end()`.
  */
-export class GatewayConnection implements FrameSink {
+export class GatewayConnection {
   readonly id = randomUUID();
   principal: Principal | null = null;
   /** The `since` of the upgrade URL, applied when the connection authenticates. */
@@ -188,7 +188,7 @@ export class GatewayConnection implements FrameSink {
     else this.sendFrame(text);
   }
 
-  /** One frame to the socket, within the send budget (for OutboundFrames too). */
+  /** One frame to the socket, within the send budget (the FrameSink of OutboundFrames). */
   sendFrame(text: string): void {
     if (this.ended || this.ws.readyState !== WebSocket.OPEN) return;
     this.budget.beforeWrite();
