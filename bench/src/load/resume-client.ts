@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { nowMs } from '../shared/clock';
 import { withTimeout } from './bench-client';
 import { closeWebSocket } from './raw-ws-client';
+import { TIDINGS_WS_PATH } from './tidings-client';
 import type { ResumeParams, ResumeResult } from './worker-api';
 
 /** Page size of the REST re-fetch: the largest GET /api/notes accepts. */
@@ -19,7 +20,7 @@ export async function runResume(params: ResumeParams): Promise<ResumeResult> {
 
 async function resumeOverWs(params: ResumeParams): Promise<ResumeResult> {
   const started = nowMs();
-  const socket = new WebSocket(`${params.baseUrl.replace(/^http/, 'ws')}/ws`, {
+  const socket = new WebSocket(`${params.baseUrl.replace(/^http/, 'ws')}${TIDINGS_WS_PATH}`, {
     perMessageDeflate: false,
   });
   let items = 0;

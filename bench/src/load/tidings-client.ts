@@ -3,6 +3,12 @@ import { type OpenConnection, withTimeout } from './bench-client';
 import { closeWebSocket } from './raw-ws-client';
 
 const OPEN_TIMEOUT_MS = 30_000;
+/**
+ * Tidings' WebSocket path as the bench clients open it: with batched frames (`/ws?batch=1`, as
+ * the SDK does) unless BENCH_TIDINGS_BATCH=0, for an A/B of one frame per message against one
+ * frame per tick on the same build.
+ */
+export const TIDINGS_WS_PATH = process.env.BENCH_TIDINGS_BATCH === '0' ? '/ws' : '/ws?batch=1';
 
 interface ServerMessage {
   type?: string;
@@ -13,13 +19,13 @@ interface ServerMessage {
 
 /**
  * Tidings over its real protocol (docs/protocol.md): open /ws, `auth` with the access token,
- * `join_note` for the room's note; then `note_update` out and `note_sync` in. A frame that is a
- * JSON array is a batch of messages, read one by one.
+ * `join_note` for the room's note; then `note_update` out and `note_sync` in. Opted in to batched
+ * frames: a frame that is a JSON array is a batch of messages, read one by one.
  */
 export const openTidings: OpenConnection = async (baseUrl, spec, events) => {
   if (!spec.token || !spec.noteId) throw new Error('a Tidings connection needs a token and note');
   const noteId = spec.noteId;
-  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws`, {
+  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}${TIDINGS_WS_PATH}`, {
     perMessageDeflate: false,
   });
   let closing = false;

@@ -95,6 +95,43 @@ describe('realtime over WebSocket', () => {
     expect(events.map((e) => e.seq)).toEqual([1]);
   });
 
+  it('opts in to batched frames and applies a frame of several events one by one, in order', async () => {
+    const server = await gateway();
+    const { realtime, events } = connectClient(server);
+    await until(realtime, 'ready');
+    expect(new URL(server.urls[0]!, 'ws://x').searchParams.get('batch')).toBe('1');
+    const seen: number[] = [];
+    realtime.on('event', (event) => seen.push(event.seq));
+    server.publishTogether(['a', 'b', 'c']);
+    await expect.poll(() => events.length).toBe(3);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(events.map((e) => (e as { changes: { title: string } }).changes.title)).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
+    expect(realtime.lastSeq).toBe(3);
+  });
+
+  it('skips an element of a batch that is not a message, as it would skip such a frame', async () => {
+    const server = await gateway();
+    const { realtime, events } = connectClient(server);
+    await until(realtime, 'ready');
+    const event = (seq: number) => ({
+      type: 'note_sync',
+      seq,
+      timestamp: 0,
+      fromUserId: 'u1',
+      noteId: 'n1',
+      changes: {},
+      updatedNote: {},
+    });
+    server.record('one');
+    server.record('two');
+    server.sendRaw(JSON.stringify([event(1), 42, null, [event(9)], { seq: 3 }, event(2)]));
+    await expect.poll(() => events.map((e) => e.seq)).toEqual([1, 2]);
+  });
+
   it('reconnects after a drop and resumes from the last seq it applied, each event once', async () => {
     const server = await gateway();
     const { realtime, events, states } = connectClient(server);

@@ -97,63 +97,81 @@ describe('WebSocket backpressure', () => {
     }>;
   }
 
-  it('closes a connection that stops reading once WS_MAX_BUFFERED_BYTES are queued', async () => {
-    const user = await createTestUser(server);
-    const reader = await openAuthed(server.wsUrl, user.accessToken);
-    const before = (await status()).connections.total;
-    reader.socket.pause();
-    const filler = 'x'.repeat(100_000);
-    let seq = 0;
-    // Events straight onto the hub: the cursor delivers the next seq without reading the log.
-    for (let round = 0; round < 100 && (await status()).connections.total >= before; round++) {
-      const events: SyncEvent[] = [];
-      for (let i = 0; i < 10; i++) {
-        seq += 1;
-        events.push({
-          type: 'folder_deleted_sync',
-          folderId: filler,
-          seq,
-          timestamp: Date.now(),
-          fromUserId: user.userId,
-        });
-      }
-      server.app.context.hub.publish(user.userId, events);
-    }
-    expect((await status()).connections.total).toBe(before - 1);
-    reader.socket.resume();
-    expect(await reader.closed).toEqual({ code: 4000, reason: 'slow-consumer' });
-  });
+  /** The send budget counts real writes: the same with one frame per message or per tick. */
+  const framings = [
+    ['one message per frame', ''],
+    ['batched frames', '?batch=1'],
+  ];
 
-  it('paces a large replay to the reader instead of cutting it off', async () => {
-    const user = await createTestUser(server);
-    // 600 events of 8 KB, written straight into the log: two pages, each far above the limit.
-    const count = 600;
-    const filler = 'y'.repeat(8_000);
-    await server.store.db.insert(changeLog).values(
-      Array.from({ length: count }, (_, i) => ({
-        userId: user.userId,
-        seq: i + 1,
-        type: 'folder_deleted_sync',
-        payload: { folderId: filler, timestamp: Date.now(), fromUserId: user.userId },
-      })),
-    );
-    await server.store.db.update(users).set({ lastSeq: count }).where(eq(users.id, user.userId));
-    const client = await openAuthed(server.wsUrl, user.accessToken);
-    client.send({ type: 'resume', since: 0 });
-    const seqs: number[] = [];
-    let liveWritten = false;
-    for (;;) {
-      const message = await client.next(15_000);
-      if (message.type === 'resumed') break;
-      seqs.push(message.seq as number);
-      if (!liveWritten) {
-        // Live changes while the replay is still queued for the client.
-        liveWritten = true;
-        await commitTestChanges(server, user.userId, 3);
+  it.each(framings)(
+    'closes a connection that stops reading once WS_MAX_BUFFERED_BYTES are queued (%s)',
+    async (_framing, query) => {
+      const user = await createTestUser(server);
+      const reader = await openWs(`${server.wsUrl}/ws${query}`, {
+        headers: user.headers,
+        expectAuth: true,
+      });
+      const before = (await status()).connections.total;
+      reader.socket.pause();
+      const filler = 'x'.repeat(100_000);
+      let seq = 0;
+      // Events straight onto the hub: the cursor delivers the next seq without reading the log.
+      for (let round = 0; round < 100 && (await status()).connections.total >= before; round++) {
+        const events: SyncEvent[] = [];
+        for (let i = 0; i < 10; i++) {
+          seq += 1;
+          events.push({
+            type: 'folder_deleted_sync',
+            folderId: filler,
+            seq,
+            timestamp: Date.now(),
+            fromUserId: user.userId,
+          });
+        }
+        server.app.context.hub.publish(user.userId, events);
       }
-    }
-    while (seqs.length < count + 3) seqs.push((await client.next(15_000)).seq as number);
-    expect(seqs).toEqual(Array.from({ length: count + 3 }, (_, i) => i + 1));
-    client.close();
-  });
+      expect((await status()).connections.total).toBe(before - 1);
+      reader.socket.resume();
+      expect(await reader.closed).toEqual({ code: 4000, reason: 'slow-consumer' });
+    },
+  );
+
+  it.each(framings)(
+    'paces a large replay to the reader instead of cutting it off (%s)',
+    async (_framing, query) => {
+      const user = await createTestUser(server);
+      // 600 events of 8 KB, written straight into the log: two pages, each far above the limit.
+      const count = 600;
+      const filler = 'y'.repeat(8_000);
+      await server.store.db.insert(changeLog).values(
+        Array.from({ length: count }, (_, i) => ({
+          userId: user.userId,
+          seq: i + 1,
+          type: 'folder_deleted_sync',
+          payload: { folderId: filler, timestamp: Date.now(), fromUserId: user.userId },
+        })),
+      );
+      await server.store.db.update(users).set({ lastSeq: count }).where(eq(users.id, user.userId));
+      const client = await openWs(`${server.wsUrl}/ws${query}`, {
+        headers: user.headers,
+        expectAuth: true,
+      });
+      client.send({ type: 'resume', since: 0 });
+      const seqs: number[] = [];
+      let liveWritten = false;
+      for (;;) {
+        const message = await client.next(15_000);
+        if (message.type === 'resumed') break;
+        seqs.push(message.seq as number);
+        if (!liveWritten) {
+          // Live changes while the replay is still queued for the client.
+          liveWritten = true;
+          await commitTestChanges(server, user.userId, 3);
+        }
+      }
+      while (seqs.length < count + 3) seqs.push((await client.next(15_000)).seq as number);
+      expect(seqs).toEqual(Array.from({ length: count + 3 }, (_, i) => i + 1));
+      client.close();
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import type { SyncEvent } from '@tidings/protocol';
-import { isErrorCode } from '@tidings/protocol';
+import { BATCH_QUERY_ON, BATCH_QUERY_PARAM, isErrorCode, messagesOfFrame } from '@tidings/protocol';
 import { webSocketUrl } from '../base-url';
 import { TidingsError } from '../errors';
 import { signMessage } from './message-signing';
@@ -51,7 +51,8 @@ const SYNC_EVENT_TYPES = new Set<string>([
  * `GET /ws`. The token travels only in the `auth` message (never in the URL, where proxies log
  * it); a browser's cookie may already authenticate the upgrade, and the `auth` message is then a
  * harmless refresh. Reconnects resume in the handshake (`since` with the credentials): the server
- * replays what was missed, then says `resumed`, or says it cannot (`resync_required`).
+ * replays what was missed, then says `resumed`, or says it cannot (`resync_required`). The socket
+ * opts in to batched frames (`batch=1`): a frame may hold several messages, handled one by one.
  */
 export function webSocketTransport(options: WebSocketTransportOptions): TransportFactory {
   return (params, handlers) => new WebSocketTransport(options, params, handlers);
@@ -78,15 +79,15 @@ class WebSocketTransport implements Transport {
     // Resuming as part of the handshake (`since` in the URL for a cookie-authenticated upgrade,
     // and in the auth message) means no live event can arrive before the replay.
     const resumeFrom = params.since === null ? {} : { since: params.since };
-    const url = webSocketUrl(params.baseUrl);
-    this.socket = new options.WebSocket(
-      params.since === null ? url : `${url}?since=${params.since}`,
-    );
+    const url = new URL(webSocketUrl(params.baseUrl));
+    url.searchParams.set(BATCH_QUERY_PARAM, BATCH_QUERY_ON);
+    if (params.since !== null) url.searchParams.set('since', String(params.since));
+    this.socket = new options.WebSocket(url.toString());
     this.socket.onopen = () => {
       this.write({ type: 'auth', token: params.accessToken, ...resumeFrom }, false);
       this.startHeartbeat();
     };
-    this.socket.onmessage = (event) => this.onMessage(event.data);
+    this.socket.onmessage = (event) => this.onFrame(event.data);
     this.socket.onclose = (event) => this.finish(this.closeInfo(event.code, event.reason));
     // An error is always followed by close; close says why.
     this.socket.onerror = () => undefined;
@@ -131,10 +132,16 @@ class WebSocketTransport implements Transport {
       .catch(() => undefined);
   }
 
-  private onMessage(data: unknown): void {
+  private onFrame(data: unknown): void {
     this.lastHeardAt = Date.now();
-    const message = parse(data);
-    if (!message) return;
+    for (const message of parseFrame(data)) {
+      // A message may have closed the transport: like later frames, the rest of this one is ignored.
+      if (this.done) return;
+      this.onMessage(message);
+    }
+  }
+
+  private onMessage(message: ServerMessage): void {
     switch (message.type) {
       case 'connection_established':
       case 'pong':
@@ -242,16 +249,25 @@ function canSign(): boolean {
   return typeof globalThis.crypto?.subtle?.importKey === 'function';
 }
 
-function parse(data: unknown): ServerMessage | null {
-  if (typeof data !== 'string') return null;
+/** The messages of a text frame, in order; anything that is not a message is skipped. */
+function parseFrame(data: unknown): ServerMessage[] {
+  if (typeof data !== 'string') return [];
+  let frame: unknown;
   try {
-    const value: unknown = JSON.parse(data);
-    return value && typeof value === 'object' && typeof (value as ServerMessage).type === 'string'
-      ? (value as ServerMessage)
-      : null;
+    frame = JSON.parse(data);
   } catch {
-    return null;
+    return [];
   }
+  return messagesOfFrame(frame).filter(isServerMessage);
+}
+
+function isServerMessage(value: unknown): value is ServerMessage {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof (value as ServerMessage).type === 'string'
+  );
 }
 
 function numberOr(value: unknown, fallback: number): number {

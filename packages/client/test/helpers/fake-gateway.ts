@@ -12,6 +12,7 @@ export interface GatewayMessage {
  * re-auth, revocation, signatures) where the real gateway's lifetimes would make tests slow.
  * It speaks the protocol's handshake: connection_established, auth -> auth_success {userId,
  * expiresAt, sessionSecret, seq}, resume {since} -> replay then resumed, or resync_required.
+ * A socket opened with `?batch=1` gets each replay (events and `resumed`) as one array frame.
  */
 export async function startFakeGateway(
   options: { validTokens?: Set<string>; prunedBelow?: number } = {},
@@ -22,6 +23,9 @@ export async function startFakeGateway(
   const log: GatewayMessage[] = [];
   const received: GatewayMessage[] = [];
   const sockets = new Set<WebSocket>();
+  /** The upgrade URLs, in connection order. */
+  const urls: string[] = [];
+  const batched = new WeakSet<WebSocket>();
   const secrets = new Map<WebSocket, string>();
   let connections = 0;
   let noteVersion = 1;
@@ -29,18 +33,40 @@ export async function startFakeGateway(
     [];
 
   const send = (socket: WebSocket, message: object) => socket.send(JSON.stringify(message));
+  /** Several messages as one frame where the socket opted in, else one frame each. */
+  const sendAll = (socket: WebSocket, messages: object[]) => {
+    if (batched.has(socket) && messages.length > 1) socket.send(JSON.stringify(messages));
+    else for (const message of messages) send(socket, message);
+  };
+  /** Appends a change of the one note to the log. */
+  const recordChange = (title: string): GatewayMessage => {
+    const event = {
+      type: 'note_sync',
+      seq: log.length + 1,
+      timestamp: Date.now(),
+      fromUserId: 'u1',
+      noteId: 'n1',
+      changes: { title },
+      updatedNote: { id: 'n1', title },
+    };
+    log.push(event);
+    return event;
+  };
   /** Everything after `since`, then `resumed`; or `resync_required` below the pruned point. */
   const replay = (socket: WebSocket, since: number) => {
     if (since < (options.prunedBelow ?? 0)) {
       send(socket, { type: 'resync_required', seq: log.length });
       return;
     }
-    for (const event of log.slice(since)) send(socket, event);
-    send(socket, { type: 'resumed', seq: log.length });
+    sendAll(socket, [...log.slice(since), { type: 'resumed', seq: log.length }]);
   };
 
-  server.on('connection', (socket) => {
+  server.on('connection', (socket, request) => {
     connections += 1;
+    urls.push(request.url ?? '');
+    if (new URL(request.url ?? '/', 'http://fake').searchParams.get('batch') === '1') {
+      batched.add(socket);
+    }
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     send(socket, { type: 'connection_established', message: 'Please authenticate to continue' });
@@ -107,23 +133,24 @@ export async function startFakeGateway(
   return {
     url: `http://127.0.0.1:${port}`,
     received,
+    urls,
     get connections() {
       return connections;
     },
     /** Appends a note change to the log and pushes it to every open socket. */
     publish(title: string): GatewayMessage {
-      const event = {
-        type: 'note_sync',
-        seq: log.length + 1,
-        timestamp: Date.now(),
-        fromUserId: 'u1',
-        noteId: 'n1',
-        changes: { title },
-        updatedNote: { id: 'n1', title },
-      };
-      log.push(event);
+      const event = recordChange(title);
       for (const socket of sockets) send(socket, event);
       return event;
+    },
+    /** Appends several note changes to the log and sends them in one frame where opted in. */
+    publishTogether(titles: string[]): void {
+      const events = titles.map(recordChange);
+      for (const socket of sockets) sendAll(socket, events);
+    },
+    /** Sends raw text as one frame to every socket. */
+    sendRaw(text: string): void {
+      for (const socket of sockets) socket.send(text);
     },
     /** Sends one event to every socket without recording it: a live event out of turn. */
     pushOnly(event: GatewayMessage): void {
@@ -131,15 +158,7 @@ export async function startFakeGateway(
     },
     /** Records a change while no socket is open (it happened while the client was away). */
     record(title: string): void {
-      log.push({
-        type: 'note_sync',
-        seq: log.length + 1,
-        timestamp: Date.now(),
-        fromUserId: 'u1',
-        noteId: 'n1',
-        changes: { title },
-        updatedNote: { id: 'n1', title },
-      });
+      recordChange(title);
     },
     sendToAll(message: object): void {
       for (const socket of sockets) send(socket, message);

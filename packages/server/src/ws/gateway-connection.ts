@@ -23,6 +23,7 @@ import { SendBudget } from '../sync/send-budget';
 import { encodeEvent, variantFor } from './event-encoding';
 import { parseClientMessage, readClientMsgId } from './message-parsing';
 import { decodeFrame, unwrapMessage } from './inbound-message';
+import { OutboundFrames } from './outbound-frames';
 import { RateGuard } from './rate-guard';
 import { SerialQueue } from './serial-queue';
 import type { UpgradeCredential } from './upgrade-credentials';
@@ -81,12 +82,16 @@ export class GatewayConnection implements DeadlineTarget, DeliverySink, FanoutMe
   private fanoutOf: string | null = null;
   /** How far this socket may fall behind its client (send-budget.ts). */
   private readonly budget: SendBudget;
+  /** Set when the client opted in to batched frames (`?batch=1`); null writes frame by frame. */
+  private readonly frames: OutboundFrames | null;
   private ended = false;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly deps: GatewayDeps,
+    options: { batchFrames: boolean },
   ) {
+    this.frames = options.batchFrames ? new OutboundFrames(this) : null;
     this.rate = new RateGuard(
       deps.context.limits.wsMessages,
       deps.context.config.ws.rateLimitDisconnectAfter,
@@ -161,6 +166,10 @@ export class GatewayConnection implements DeadlineTarget, DeliverySink, FanoutMe
   /** Closes the connection with a named close code; nothing is sent after this. */
   close(name: WsCloseName): void {
     if (this.ended) return;
+    // What was said before the close (an `auth_failed`, a reply) goes out before it.
+    this.frames?.flush();
+    // That write may itself have ended the connection (slow-consumer).
+    if (this.ended) return;
     const { code, reason } = closeOf(name);
     this.end();
     this.ws.close(code, reason);
@@ -174,10 +183,17 @@ export class GatewayConnection implements DeadlineTarget, DeliverySink, FanoutMe
 
   private send(message: ServerMessage): void {
     this.deps.context.metrics.messageOut('ws');
-    this.sendText(JSON.stringify(message));
+    this.sendSerialised(JSON.stringify(message));
   }
 
-  private sendText(text: string): void {
+  /** One serialised message: into this tick's frame when batching, else straight out. */
+  private sendSerialised(text: string): void {
+    if (this.frames) this.frames.push(text);
+    else this.sendFrame(text);
+  }
+
+  /** One frame to the socket, within the send budget (the FrameSink of OutboundFrames). */
+  sendFrame(text: string): void {
     if (this.ended || this.ws.readyState !== WebSocket.OPEN) return;
     this.budget.beforeWrite();
     this.ws.send(text);
@@ -417,7 +433,7 @@ export class GatewayConnection implements DeadlineTarget, DeliverySink, FanoutMe
       return;
     }
     this.deps.context.metrics.delivered('ws', event.timestamp);
-    this.sendText(encodeEvent(event, variantFor(event, this.joinedNotes)));
+    this.sendSerialised(encodeEvent(event, variantFor(event, this.joinedNotes)));
   }
 
   // -------------------------------------------------------------------------------------------

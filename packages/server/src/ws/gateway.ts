@@ -1,6 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ERROR_CODES, type ErrorCode, WS_CLOSE } from '@tidings/protocol';
+import {
+  BATCH_QUERY_PARAM,
+  ERROR_CODES,
+  type ErrorCode,
+  parseBatchParam,
+  WS_CLOSE,
+} from '@tidings/protocol';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import type { AppContext } from '../app';
@@ -67,7 +73,8 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
       return;
     }
     const since = parseSince(url.searchParams.get('since'));
-    if (since === null) {
+    const batchFrames = parseBatchParam(url.searchParams.get(BATCH_QUERY_PARAM));
+    if (since === null || batchFrames === null) {
       refuseUpgrade(socket, 400, 'Bad Request', 'VALIDATION_FAILED');
       return;
     }
@@ -82,7 +89,7 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
       const credential = upgradeCredential(request, url, config, (header) =>
         http.parseCookie(header),
       );
-      const connection = new GatewayConnection(ws, deps);
+      const connection = new GatewayConnection(ws, deps, { batchFrames });
       if (credential?.source === 'query') {
         log.warn(
           { connectionId: connection.id, path: WS_PATH, token: '[REDACTED]' },

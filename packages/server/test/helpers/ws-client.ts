@@ -1,4 +1,4 @@
-import type { ServerMessage } from '@tidings/protocol';
+import { messagesOfFrame, type ServerMessage } from '@tidings/protocol';
 import WebSocket, { type ClientOptions } from 'ws';
 
 /** A server message as received: the protocol type, loosened so tests can read any field. */
@@ -14,6 +14,8 @@ export interface WsClient {
   send(message: unknown): void;
   /** Every message received so far (including those already taken). */
   received: Received[];
+  /** Every frame received so far, parsed: a message, or an array of them (`?batch=1`). */
+  frames: unknown[];
   /** Resolves when the socket closes, with the code and reason the client saw. */
   closed: Promise<{ code: number; reason: string }>;
   close(): void;
@@ -30,12 +32,16 @@ export async function openWs(url: string, options: OpenOptions = {}): Promise<Ws
   const socket = new WebSocket(url, clientOptions);
   const queue: Received[] = [];
   const received: Received[] = [];
+  const frames: unknown[] = [];
   let wake: (() => void) | null = null;
   let isClosed = false;
   socket.on('message', (data) => {
-    const message = JSON.parse(String(data)) as Received;
-    queue.push(message);
-    received.push(message);
+    const frame: unknown = JSON.parse(String(data));
+    frames.push(frame);
+    for (const message of messagesOfFrame(frame) as Received[]) {
+      queue.push(message);
+      received.push(message);
+    }
     wake?.();
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
@@ -57,6 +63,7 @@ export async function openWs(url: string, options: OpenOptions = {}): Promise<Ws
   const client: WsClient = {
     socket,
     received,
+    frames,
     closed,
     async next(timeoutMs = 5_000) {
       const deadline = Date.now() + timeoutMs;
