@@ -80,6 +80,8 @@ describe('batched WebSocket frames (?batch=1)', () => {
     await burstOfUpdates(user);
     await syncEvents(follower, 2 * BURST);
     expect(follower.frames.length).toBe(follower.received.length);
+    // Events go out as bytes encoded once for all recipients: still text frames.
+    expect(follower.binaryFrames).toBe(0);
     for (const frame of follower.frames) {
       expect(Array.isArray(frame)).toBe(false);
       messagesIn(frame);

@@ -20,6 +20,8 @@ const BODY_FIELDS = ['content', 'encryptedContent'] as const;
  * receive the same event object, so each variant is serialized once and the string reused.
  */
 const encoded = new WeakMap<SyncEvent, Partial<Record<EventVariant, string>>>();
+/** The same, as UTF-8 bytes: `ws` would otherwise encode the string again for every socket. */
+const encodedBytes = new WeakMap<SyncEvent, Partial<Record<EventVariant, Buffer>>>();
 
 export function variantFor(event: SyncEvent, joinedNotes: ReadonlySet<string>): EventVariant {
   return event.type === 'note_sync' && !joinedNotes.has(event.noteId) ? 'list' : 'full';
@@ -48,4 +50,18 @@ function listView(event: NoteSyncEvent): NoteSyncEvent {
   const changes: NoteChanges = { ...event.changes };
   for (const field of BODY_FIELDS) delete changes[field];
   return { ...event, changes, updatedNote };
+}
+
+export function encodeEventBytes(event: SyncEvent, variant: EventVariant): Buffer {
+  let cache = encodedBytes.get(event);
+  if (!cache) {
+    cache = {};
+    encodedBytes.set(event, cache);
+  }
+  let bytes = cache[variant];
+  if (bytes === undefined) {
+    bytes = Buffer.from(encodeEvent(event, variant));
+    cache[variant] = bytes;
+  }
+  return bytes;
 }

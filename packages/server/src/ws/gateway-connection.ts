@@ -20,7 +20,7 @@ import type { FanoutMember, UserFanout } from './user-fanout';
 import type { DeliverySink } from '../sync/ordered-delivery';
 import { ConnectionEvents } from './connection-events';
 import { SendBudget } from '../sync/send-budget';
-import { encodeEvent, variantFor } from './event-encoding';
+import { encodeEvent, encodeEventBytes, variantFor } from './event-encoding';
 import { parseClientMessage, readClientMsgId } from './message-parsing';
 import { decodeFrame, unwrapMessage } from './inbound-message';
 import { OutboundFrames } from './outbound-frames';
@@ -32,6 +32,8 @@ import { applyWrite, isWriteType, type WriteType } from './write-handlers';
 /** Messages waiting for their turn before the socket stops being read (TCP backpressure). */
 const MAX_WAITING_MESSAGES = 32;
 /** How often a paced replay checks whether the socket has drained. */
+/** `ws.send` options of every frame: text, even when handed bytes. */
+const TEXT_FRAME = { binary: false } as const;
 /** Notes one connection may have joined at once; a client shows a handful. */
 const MAX_JOINED_NOTES = 1_000;
 
@@ -192,11 +194,14 @@ export class GatewayConnection implements DeadlineTarget, DeliverySink, FanoutMe
     else this.sendFrame(text);
   }
 
-  /** One frame to the socket, within the send budget (the FrameSink of OutboundFrames). */
-  sendFrame(text: string): void {
+  /**
+   * One frame to the socket, within the send budget (the FrameSink of OutboundFrames). Always a
+   * text frame: a Buffer is JSON already encoded as UTF-8.
+   */
+  sendFrame(frame: string | Buffer): void {
     if (this.ended || this.ws.readyState !== WebSocket.OPEN) return;
     this.budget.beforeWrite();
-    this.ws.send(text);
+    this.ws.send(frame, TEXT_FRAME);
     if (this.budget.exceeded()) {
       this.deps.log.warn({ connectionId: this.id }, 'closing a websocket that stopped reading');
       this.close('SLOW_CONSUMER');
@@ -433,7 +438,11 @@ export class GatewayConnection implements DeadlineTarget, DeliverySink, FanoutMe
       return;
     }
     this.deps.context.metrics.delivered('ws', event.timestamp);
-    this.sendSerialised(encodeEvent(event, variantFor(event, this.joinedNotes)));
+    const variant = variantFor(event, this.joinedNotes);
+    // Batched, the event's string joins this tick's frame; alone, its bytes (encoded once for
+    // every recipient) go out as they are, instead of being encoded again for each socket.
+    if (this.frames) this.frames.push(encodeEvent(event, variant));
+    else this.sendFrame(encodeEventBytes(event, variant));
   }
 
   // -------------------------------------------------------------------------------------------

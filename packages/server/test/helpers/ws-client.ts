@@ -16,6 +16,8 @@ export interface WsClient {
   received: Received[];
   /** Every frame received so far, parsed: a message, or an array of them (`?batch=1`). */
   frames: unknown[];
+  /** Frames that arrived as binary: the protocol sends text only (a browser would get a Blob). */
+  readonly binaryFrames: number;
   /** Resolves when the socket closes, with the code and reason the client saw. */
   closed: Promise<{ code: number; reason: string }>;
   close(): void;
@@ -35,7 +37,9 @@ export async function openWs(url: string, options: OpenOptions = {}): Promise<Ws
   const frames: unknown[] = [];
   let wake: (() => void) | null = null;
   let isClosed = false;
-  socket.on('message', (data) => {
+  let binaryFrames = 0;
+  socket.on('message', (data, isBinary) => {
+    if (isBinary) binaryFrames += 1;
     const frame: unknown = JSON.parse(String(data));
     frames.push(frame);
     for (const message of messagesOfFrame(frame) as Received[]) {
@@ -64,6 +68,9 @@ export async function openWs(url: string, options: OpenOptions = {}): Promise<Ws
     socket,
     received,
     frames,
+    get binaryFrames() {
+      return binaryFrames;
+    },
     closed,
     async next(timeoutMs = 5_000) {
       const deadline = Date.now() + timeoutMs;
