@@ -1,5 +1,5 @@
 import type { Note, SyncEvent } from '@tidings/protocol';
-import { asc, eq } from 'drizzle-orm';
+import { asc, desc, eq } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDataServices } from '../src/domain/data-services';
@@ -7,7 +7,7 @@ import { createNoteUpdateBatcher, type NoteUpdateRequest } from '../src/domain/n
 import type { Actor, DataServices } from '../src/domain/services';
 import { AppError } from '../src/errors';
 import { openStore, type Store } from '../src/store/database';
-import { changeLog, folders, notes, users } from '../src/store/schema';
+import { changeLog, folders, notes, noteVersions, users } from '../src/store/schema';
 import { createMemoryHub } from '../src/sync/hub';
 import { createTestDatabase, type TestDatabase, usingRealPostgres } from './helpers/test-database';
 
@@ -242,6 +242,31 @@ describe('group commit of note updates', () => {
     // A revert still starts an entry of its own, even by the writer of the latest one.
     await data.notes.revert({ userId, originId: 'a' }, batched.id, 5);
     expect((await history(batched.id))[0]).toEqual([7, 'b2']);
+  });
+
+  it('stores quotes, backslashes and dollar quotes exactly, in the note, its history and its log', async () => {
+    const userId = await newUser();
+    const note = await newNote({ userId });
+    const tricky = `it's \\ 'quoted' \\' $$ $1 E'\\x41' ${'\u00e9\u{1F600}'} --; drop table notes;`;
+    const [[updated], transactions] = await countingTransactions(() =>
+      Promise.all([
+        data.notes.update({ userId, originId: 'a' }, note.id, { content: tricky }),
+        data.notes.update({ userId, originId: 'a' }, note.id, { title: tricky }),
+      ]),
+    );
+    // One transaction: the batch itself stored them, not the one-by-one retry after a failure.
+    expect(transactions).toBe(1);
+    expect(updated.content).toBe(tricky);
+    const [row] = await store.db.select().from(notes).where(eq(notes.id, note.id));
+    expect(row).toMatchObject({ content: tricky, title: tricky, version: 3 });
+    const [entry] = await store.db
+      .select()
+      .from(noteVersions)
+      .where(eq(noteVersions.noteId, note.id))
+      .orderBy(desc(noteVersions.version));
+    expect(entry).toMatchObject({ version: 3, content: tricky, title: tricky });
+    const logged = (await logOf(userId)).at(-1)?.payload as { updatedNote: Note };
+    expect(logged.updatedNote).toMatchObject({ content: tricky, title: tricky });
   });
 
   it.skipIf(!usingRealPostgres)(

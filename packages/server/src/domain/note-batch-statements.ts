@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { Transaction } from '../store/database';
+import type { Database, Transaction } from '../store/database';
+import { executePrepared } from '../store/prepared-statements';
 import type { LogEntry } from './batch-change-log';
 import type { HistoryWrites, LatestEntry } from './note-batch-history';
 import type { NoteRow } from './records';
@@ -9,7 +10,8 @@ import type { NoteRow } from './records';
  * every statement costs about half a millisecond of WebAssembly and driver work (and the query
  * builder adds its own), so the statement count is the latency of a write: a batch is BEGIN,
  * one read, one write, COMMIT, whatever its size. Values travel as one JSON (or comma-joined
- * uuid) parameter each, so the SQL text never changes with the batch and nothing is inlined.
+ * uuid) parameter each, so the SQL text never changes with the batch: PGlite plans each
+ * statement once (executePrepared).
  */
 
 /** What a batch's checks need, read in one statement with the rows locked. */
@@ -60,12 +62,17 @@ interface ReadRow {
  * never locks another user's note.
  */
 export async function readBatch(
+  db: Database,
   tx: Transaction,
   noteIds: readonly string[],
   userIds: readonly string[],
   folderIds: readonly string[],
 ): Promise<BatchRead> {
-  const result = await tx.execute(sql`
+  const result = await executePrepared(
+    db,
+    tx,
+    'tidings_note_batch_read',
+    sql`
     select set_config('tidings.app_write', 'on', true) as app_write,
       n.id, n.user_id, n.folder_id, n.title, n.content, n.encrypted_title, n.encrypted_content,
       n.starred, n.archived, n.deleted, n.hidden, n.version, n.created_at, n.updated_at,
@@ -84,7 +91,8 @@ export async function readBatch(
     where n.id = any(string_to_array(${noteIds.join(',')}, ',')::uuid[])
       and n.user_id = any(string_to_array(${userIds.join(',')}, ',')::uuid[])
     order by n.id
-    for update of n`);
+    for update of n`,
+  );
   const read: BatchRead = {
     rows: [],
     tagNames: new Map(),
@@ -128,7 +136,11 @@ export interface BatchWrite {
  * last in the transaction, under those locks, so their order is the commit order. Returns each
  * user's last seq before the batch: the user's n-th event of the batch has that plus n.
  */
-export async function writeBatch(tx: Transaction, write: BatchWrite): Promise<Map<string, number>> {
+export async function writeBatch(
+  db: Database,
+  tx: Transaction,
+  write: BatchWrite,
+): Promise<Map<string, number>> {
   const rows = write.rows.map((row) => ({
     id: row.id,
     folder_id: row.folderId,
@@ -164,7 +176,11 @@ export async function writeBatch(tx: Transaction, write: BatchWrite): Promise<Ma
     type: e.type,
     payload: e.payload,
   }));
-  const result = await tx.execute(sql`
+  const result = await executePrepared(
+    db,
+    tx,
+    'tidings_note_batch_write',
+    sql`
     with written as (
       update notes set folder_id = v.folder_id, title = v.title, content = v.content,
         encrypted_title = v.encrypted_title, encrypted_content = v.encrypted_content,
@@ -206,7 +222,8 @@ export async function writeBatch(tx: Transaction, write: BatchWrite): Promise<Ma
         type text, payload jsonb)
       join seqs s on s.id = e.user_id
     )
-    select id, seq_before from seqs`);
+    select id, seq_before from seqs`,
+  );
   return new Map(
     rowsOf<{ id: string; seq_before: string | number }>(result).map((row) => [
       row.id,

@@ -25,11 +25,11 @@ export async function writeNoteBatch(
     if (typeof changes.folderId === 'string') folderIds.add(changes.folderId.toLowerCase());
   }
   const { outcomes, applied, events } = await deps.db.transaction(async (tx) => {
-    let read = await readBatch(tx, noteIds, userIds, [...folderIds]);
+    let read = await readBatch(deps.db, tx, noteIds, userIds, [...folderIds]);
     // A row changed while the read waited for its lock: read again under the locks now held.
     // Rows already locked cannot change, so each pass can only be stale on rows it did not
     // hold yet (a note that appeared meanwhile): this ends within one pass per note.
-    while (read.stale) read = await readBatch(tx, noteIds, userIds, [...folderIds]);
+    while (read.stale) read = await readBatch(deps.db, tx, noteIds, userIds, [...folderIds]);
     const plan = planBatch(requests, { ...read, now });
     if (plan.applied.length === 0) return { ...plan, events: [] };
     const history = planBatchHistory(
@@ -44,7 +44,7 @@ export async function writeNoteBatch(
       plan.applied.map(({ request, event }) => ({ userId: request.actor.userId, event })),
       now,
     );
-    const seqBefore = await writeBatch(tx, {
+    const seqBefore = await writeBatch(deps.db, tx, {
       rows: plan.finalRows,
       history,
       counts: log.counts,
