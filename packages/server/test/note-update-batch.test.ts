@@ -1,14 +1,15 @@
 import type { Note, SyncEvent } from '@tidings/protocol';
-import { asc, eq } from 'drizzle-orm';
+import { asc, desc, eq } from 'drizzle-orm';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDataServices } from '../src/domain/data-services';
 import { createNoteUpdateBatcher, type NoteUpdateRequest } from '../src/domain/note-update-batcher';
 import type { Actor, DataServices } from '../src/domain/services';
 import { AppError } from '../src/errors';
 import { openStore, type Store } from '../src/store/database';
-import { changeLog, folders, notes, users } from '../src/store/schema';
+import { changeLog, folders, notes, noteVersions, users } from '../src/store/schema';
 import { createMemoryHub } from '../src/sync/hub';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database';
+import { createTestDatabase, type TestDatabase, usingRealPostgres } from './helpers/test-database';
 
 /** What the hub was asked to publish, in order. */
 interface Published {
@@ -243,6 +244,70 @@ describe('group commit of note updates', () => {
     expect((await history(batched.id))[0]).toEqual([7, 'b2']);
   });
 
+  it('stores quotes, backslashes and dollar quotes exactly, in the note, its history and its log', async () => {
+    const userId = await newUser();
+    const note = await newNote({ userId });
+    const tricky = `it's \\ 'quoted' \\' $$ $1 E'\\x41' ${'\u00e9\u{1F600}'} --; drop table notes;`;
+    const [[updated], transactions] = await countingTransactions(() =>
+      Promise.all([
+        data.notes.update({ userId, originId: 'a' }, note.id, { content: tricky }),
+        data.notes.update({ userId, originId: 'a' }, note.id, { title: tricky }),
+      ]),
+    );
+    // One transaction: the batch itself stored them, not the one-by-one retry after a failure.
+    expect(transactions).toBe(1);
+    expect(updated.content).toBe(tricky);
+    const [row] = await store.db.select().from(notes).where(eq(notes.id, note.id));
+    expect(row).toMatchObject({ content: tricky, title: tricky, version: 3 });
+    const [entry] = await store.db
+      .select()
+      .from(noteVersions)
+      .where(eq(noteVersions.noteId, note.id))
+      .orderBy(desc(noteVersions.version));
+    expect(entry).toMatchObject({ version: 3, content: tricky, title: tricky });
+    const logged = (await logOf(userId)).at(-1)?.payload as { updatedNote: Note };
+    expect(logged.updatedNote).toMatchObject({ content: tricky, title: tricky });
+  });
+
+  it.skipIf(!usingRealPostgres)(
+    'a batch that waited for another writer reads what it committed: tags, version (real Postgres only)',
+    async () => {
+      const userId = await newUser();
+      const note = await newNote({ userId }, 'before');
+      const other = new pg.Client({ connectionString: database.url });
+      await other.connect();
+      try {
+        // Another writer holds the note's lock: it retitles the note and tags it, then commits
+        // only once the batch is waiting for that lock.
+        await other.query('begin');
+        await other.query(`update notes set title = 'retitled' where id = $1`, [note.id]);
+        const tag = await other.query(
+          `insert into tags (user_id, name) values ($1, 'urgent') returning id`,
+          [userId],
+        );
+        await other.query('insert into note_tags (note_id, tag_id) values ($1, $2)', [
+          note.id,
+          tag.rows[0].id,
+        ]);
+        const pending = data.notes.update({ userId, originId: 'a' }, note.id, { content: 'after' });
+        await untilWaitingForLock(other);
+        await other.query('commit');
+        const updated = await pending;
+        expect(updated).toMatchObject({
+          title: 'retitled',
+          content: 'after',
+          tags: ['urgent'],
+          version: 3,
+        });
+        const logged = (await logOf(userId)).at(-1)?.payload as { updatedNote: Note };
+        expect(logged.updatedNote).toMatchObject({ tags: ['urgent'], version: 3 });
+      } finally {
+        await other.query('rollback').catch(() => undefined);
+        await other.end();
+      }
+    },
+  );
+
   it('never applies a committed batch twice when publishing fails for one user', async () => {
     const [ok, broken] = [await newUser(), await newUser()];
     const [okNote, brokenNote] = [await newNote({ userId: ok }), await newNote({ userId: broken })];
@@ -263,6 +328,18 @@ describe('group commit of note updates', () => {
     expect((await logOf(broken)).map((entry) => entry.seq)).toEqual([1, 2]);
   });
 });
+
+/** Resolves once some other session of this database is waiting for a row lock. */
+async function untilWaitingForLock(client: pg.Client): Promise<void> {
+  for (;;) {
+    const { rows } = await client.query(
+      `select count(*)::int as waiting from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`,
+    );
+    if ((rows[0] as { waiting: number }).waiting > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 describe('note update batcher', () => {
   const request = (noteId: string): NoteUpdateRequest => ({

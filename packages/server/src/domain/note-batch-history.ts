@@ -1,6 +1,3 @@
-import { desc, inArray, sql } from 'drizzle-orm';
-import type { Transaction } from '../store/database';
-import { noteVersions } from '../store/schema';
 import type { NoteRow } from './records';
 
 /** A body change of a batch, in arrival order, and who made it. */
@@ -9,46 +6,51 @@ export interface BodyChange {
   authorKey: string | undefined;
 }
 
-interface Latest {
+/** A note's newest version-history entry, as the batch's read found it. */
+export interface LatestEntry {
   version: number;
   createdAt: Date;
   authorKey: string | null;
 }
 
-type Entry = NoteRow & { authorKey: string | undefined };
+/** A history entry as the batch writes it: the note's body at `version`, and its writer. */
+export interface HistoryEntry {
+  noteId: string;
+  version: number;
+  title: string;
+  content: string;
+  encryptedTitle: string | null;
+  encryptedContent: string | null;
+  authorKey: string | null;
+}
+
+export interface HistoryWrites {
+  /** Stored entries (found by their version before) that take a newer body and version. */
+  folds: (HistoryEntry & { fromVersion: number })[];
+  /** New entries, created now. */
+  inserts: HistoryEntry[];
+}
 
 /**
  * The version history of a whole batch with the rules of `recordVersion` (note-versions.ts):
  * an edit folds into its note's latest entry only when the same writer made that entry less
  * than `intervalMs` ago; anyone else's edit starts a new entry. Reverts never come here, so no
- * entry is forced fresh. Three statements whatever the batch size: the latest entry of every
- * note, then one insert and one update.
+ * entry is forced fresh. Pure: the latest entries come from the batch's read, and the writes go
+ * into the batch's one write statement (note-batch-statements.ts).
  */
-export async function recordBatchVersions(
-  tx: Transaction,
+export function planBatchHistory(
   changes: readonly BodyChange[],
+  latestEntries: ReadonlyMap<string, LatestEntry>,
   intervalMs: number,
   now: Date,
-): Promise<void> {
-  if (changes.length === 0) return;
-  const noteIds = [...new Set(changes.map((change) => change.row.id))];
-  const latestRows = await tx
-    .selectDistinctOn([noteVersions.noteId], {
-      noteId: noteVersions.noteId,
-      version: noteVersions.version,
-      createdAt: noteVersions.createdAt,
-      authorKey: noteVersions.authorKey,
-    })
-    .from(noteVersions)
-    .where(inArray(noteVersions.noteId, noteIds))
-    .orderBy(noteVersions.noteId, desc(noteVersions.version));
-  const latest = new Map<string, Latest>(latestRows.map((row) => [row.noteId, row]));
+): HistoryWrites {
+  const latest = new Map(latestEntries);
   // Entries this batch adds, and stored entries it folds into (by their version before).
-  const inserts = new Map<string, Entry>();
-  const folds = new Map<string, { fromVersion: number; entry: Entry }>();
+  const inserts = new Map<string, HistoryEntry>();
+  const folds = new Map<string, HistoryEntry & { fromVersion: number }>();
   for (const { row, authorKey } of changes) {
     const last = latest.get(row.id);
-    const entry: Entry = { ...row, authorKey };
+    const entry = entryOf(row, authorKey);
     const foldable =
       last !== undefined &&
       authorKey !== undefined &&
@@ -60,7 +62,7 @@ export async function recordBatchVersions(
       inserts.set(`${row.id}:${row.version}`, entry);
     } else if (foldable) {
       const fold = folds.get(row.id);
-      folds.set(row.id, { fromVersion: fold?.fromVersion ?? last.version, entry });
+      folds.set(row.id, { ...entry, fromVersion: fold?.fromVersion ?? last.version });
     } else {
       inserts.set(`${row.id}:${row.version}`, entry);
     }
@@ -70,47 +72,17 @@ export async function recordBatchVersions(
       authorKey: authorKey ?? null,
     });
   }
-  await foldIntoStoredEntries(tx, [...folds.values()]);
-  if (inserts.size > 0) {
-    await tx.insert(noteVersions).values(
-      [...inserts.values()].map((entry) => ({
-        noteId: entry.id,
-        ...body(entry),
-        createdAt: now,
-      })),
-    );
-  }
+  return { folds: [...folds.values()], inserts: [...inserts.values()] };
 }
 
-function body(entry: Entry) {
+function entryOf(row: NoteRow, authorKey: string | undefined): HistoryEntry {
   return {
-    version: entry.version,
-    title: entry.title,
-    content: entry.content,
-    encryptedTitle: entry.encryptedTitle,
-    encryptedContent: entry.encryptedContent,
-    authorKey: entry.authorKey ?? null,
+    noteId: row.id,
+    version: row.version,
+    title: row.title,
+    content: row.content,
+    encryptedTitle: row.encryptedTitle,
+    encryptedContent: row.encryptedContent,
+    authorKey: authorKey ?? null,
   };
-}
-
-/** One UPDATE for every stored entry the batch folds into: it takes the newest body and version. */
-async function foldIntoStoredEntries(
-  tx: Transaction,
-  folds: readonly { fromVersion: number; entry: Entry }[],
-): Promise<void> {
-  if (folds.length === 0) return;
-  const values = folds.map(({ fromVersion, entry }) => {
-    const b = body(entry);
-    return sql`(${entry.id}::uuid, ${fromVersion}::int, ${b.version}::int, ${b.title}::text,
-      ${b.content}::text, ${b.encryptedTitle}::text, ${b.encryptedContent}::text,
-      ${b.authorKey}::text)`;
-  });
-  await tx.execute(sql`
-    update note_versions as nv set version = v.version, title = v.title, content = v.content,
-      encrypted_title = v.encrypted_title, encrypted_content = v.encrypted_content,
-      author_key = v.author_key
-    from (values ${sql.join(values, sql`, `)})
-      as v(note_id, from_version, version, title, content, encrypted_title, encrypted_content,
-        author_key)
-    where nv.note_id = v.note_id and nv.version = v.from_version`);
 }

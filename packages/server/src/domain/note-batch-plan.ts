@@ -27,7 +27,7 @@ export interface BatchPlan {
 }
 
 export interface BatchFacts {
-  /** The locked rows of every note the batch names that exists (any owner). */
+  /** The locked rows of the notes the batch names that belong to the batch's users. */
   rows: readonly NoteRow[];
   /** Owner of each folder the batch names that exists. */
   folderOwners: ReadonlyMap<string, string>;

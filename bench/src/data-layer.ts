@@ -1,0 +1,155 @@
+/**
+ * The note-update write path alone, without sockets: the domain services exactly as the app
+ * builds them (group commit included), on an in-memory PGlite or a fresh Postgres database.
+ *
+ *   npx tsx bench/src/data-layer.ts [--database-url postgres://...] [--sequential 500]
+ *     [--updates 5000] [--in-flight 100] [--users 10]
+ *
+ * Prints (a) the latency of one update with nothing else in flight, (b) updates/s with many in
+ * flight over several users, and the statements a batch of one and a batch of 50 send.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { LatencyHistogram } from './shared/histogram';
+import { nowMs } from './shared/clock';
+import {
+  countsSince,
+  installStatementCounter,
+  type StatementCounts,
+  statementCounts,
+} from './shared/statement-counter';
+
+const { values } = parseArgs({
+  options: {
+    'database-url': { type: 'string' },
+    sequential: { type: 'string', default: '500' },
+    updates: { type: 'string', default: '5000' },
+    'in-flight': { type: 'string', default: '100' },
+    users: { type: 'string', default: '10' },
+  },
+});
+const sequential = Number(values.sequential);
+const totalUpdates = Number(values.updates);
+const inFlight = Number(values['in-flight']);
+const userCount = Number(values.users);
+const BATCH = 50;
+
+// test-database.ts reads TEST_DATABASE_URL when it loads: set it first, then import.
+process.env.TEST_DATABASE_URL = values['database-url'] ?? '';
+installStatementCounter();
+const { createTestDatabase } = await import('../../packages/server/test/helpers/test-database');
+const { openStore } = await import('../../packages/server/src/store/database');
+const { loadConfig } = await import('../../packages/server/src/config/config');
+const { createDataServices } = await import('../../packages/server/src/domain/data-services');
+const { createMemoryHub } = await import('../../packages/server/src/sync/hub');
+const { notes, users } = await import('../../packages/server/src/store/schema');
+
+const config = loadConfig({ NODE_ENV: 'test' });
+const database = await createTestDatabase();
+const store = await openStore({ databaseUrl: database.url });
+const data = createDataServices({
+  db: store.db,
+  hub: createMemoryHub(),
+  versionSnapshotIntervalMs: config.versionSnapshotIntervalMs,
+  noteBatch: { windowMs: config.writeBatchWindowMs, maxBatch: config.writeBatchMax },
+});
+
+/** One actor per writer, as a WebSocket connection of the user's own session is. */
+interface Writer {
+  actor: { userId: string; originId: string; sessionId: string };
+  noteId: string;
+}
+
+const runId = randomBytes(4).toString('hex');
+const userIds = (
+  await store.db
+    .insert(users)
+    .values(
+      Array.from({ length: userCount }, (_, index) => ({
+        email: `data-layer-${runId}-${index}@example.test`,
+        passwordHash: 'unusable',
+      })),
+    )
+    .returning({ id: users.id })
+).map((row) => row.id);
+const writers: Writer[] = [];
+for (let index = 0; index < Math.max(inFlight, BATCH); index += 1) {
+  const userId = userIds[index % userCount] as string;
+  const [note] = await store.db
+    .insert(notes)
+    .values({ userId, title: 'bench' })
+    .returning({ id: notes.id });
+  const originId = `conn-${index}`;
+  writers.push({ actor: { userId, originId, sessionId: originId }, noteId: note!.id });
+}
+const padding = 'x'.repeat(64);
+let edits = 0;
+const edit = (writer: Writer) =>
+  data.notes.update(writer.actor, writer.noteId, { content: `edit ${(edits += 1)} ${padding}` });
+
+// Warm up both paths (JIT, plans, the first history entry of each note).
+await Promise.all(writers.map(edit));
+for (let index = 0; index < 50; index += 1) await edit(writers[0]!);
+
+// (a) One update at a time: each is a batch of one.
+const alone = new LatencyHistogram();
+let before = statementCounts();
+const aloneStart = nowMs();
+for (let index = 0; index < sequential; index += 1) {
+  const started = nowMs();
+  await edit(writers[0]!);
+  alone.record(nowMs() - started);
+}
+const aloneMs = nowMs() - aloneStart;
+const perAlone = perTransaction(countsSince(before));
+
+// One batch of 50 updates over every user, submitted in one tick.
+before = statementCounts();
+await Promise.all(writers.slice(0, BATCH).map(edit));
+const perBatch = countsSince(before);
+
+// (b) Many in flight: each writer sends its next update when the previous one answered.
+const loaded = new LatencyHistogram();
+let remaining = totalUpdates;
+before = statementCounts();
+const loadStart = nowMs();
+await Promise.all(
+  writers.slice(0, inFlight).map(async (writer) => {
+    while (remaining > 0) {
+      remaining -= 1;
+      const started = nowMs();
+      await edit(writer);
+      loaded.record(nowMs() - started);
+    }
+  }),
+);
+const loadMs = nowMs() - loadStart;
+const loadCounts = countsSince(before);
+
+await store.close();
+await database.drop();
+
+const ms = (value: number) => value.toFixed(2);
+process.stdout.write(
+  [
+    `data layer on ${store.kind}, ${new Date().toISOString()}`,
+    `(a) one update alone, ${sequential} in turn: p50 ${ms(alone.percentile(50))} ms, ` +
+      `p99 ${ms(alone.percentile(99))} ms, mean ${ms(aloneMs / sequential)} ms`,
+    `(b) ${totalUpdates} updates, ${inFlight} in flight over ${userCount} users: ` +
+      `${Math.round((totalUpdates / loadMs) * 1000)} updates/s, ` +
+      `p50 ${ms(loaded.percentile(50))} ms, p99 ${ms(loaded.percentile(99))} ms, ` +
+      `${loadCounts.transactions} transactions ` +
+      `(${(totalUpdates / loadCounts.transactions).toFixed(1)} updates each)`,
+    `statements per transaction, BEGIN and COMMIT included: batch of 1: ${perAlone.statements}, ` +
+      `batch of ${BATCH}: ${perBatch.statements} (${perBatch.transactions} transaction); ` +
+      `database calls: ${perAlone.calls} and ${perBatch.calls}`,
+  ].join('\n') + '\n',
+);
+
+function perTransaction(counts: StatementCounts): StatementCounts {
+  return {
+    statements: counts.statements / counts.transactions,
+    transactions: 1,
+    calls: counts.calls / counts.transactions,
+  };
+}
