@@ -245,6 +245,27 @@ describe('notes REST API', () => {
     // Schema failures name the field to fix.
     const typed = await api<ErrorBody>('PATCH', `/api/notes/${body.note.id}`, { title: 5 });
     expect(typed.body.error.details).toEqual([expect.objectContaining({ path: 'title' })]);
+    // Text the database cannot store (a NUL, half a surrogate pair) is a 400 naming the field,
+    // on creates and updates alike; nothing is written.
+    const unstorable: [string, unknown, string][] = [
+      ['PATCH', { content: 'a\u0000b' }, 'content'],
+      ['PATCH', { title: 'T\ud800' }, 'title'],
+      ['PATCH', { tags: ['ok', '\udc00x'] }, 'tags.1'],
+      ['POST', { title: 'x\u0000' }, 'title'],
+    ];
+    for (const [method, bad, path] of unstorable) {
+      const url = method === 'POST' ? '/api/notes' : `/api/notes/${body.note.id}`;
+      const answer = await api<ErrorBody>(method, url, bad);
+      expect(answer.status, path).toBe(400);
+      expect(answer.body.error.code).toBe('VALIDATION_FAILED');
+      expect(answer.body.error.details).toEqual([expect.objectContaining({ path })]);
+    }
+    expect((await api<NoteBody>('GET', `/api/notes/${body.note.id}`)).body.note).toEqual(body.note);
+    // A well-formed pair (an emoji) is ordinary text.
+    const emoji = await api<NoteBody>('PATCH', `/api/notes/${body.note.id}`, {
+      title: 'ok \ud83d\ude00',
+    });
+    expect(emoji.body.note.title).toBe('ok \u{1F600}');
     const badQuery = await api<ErrorBody>('GET', '/api/notes?starred=yes');
     expect(badQuery.status).toBe(400);
   });

@@ -59,6 +59,15 @@ describe('WebSocket messages', () => {
         'VALIDATION_FAILED',
       ],
       [`{"type":"ping","__proto__":{"admin":true}}`, 'VALIDATION_FAILED'],
+      // JSON escapes for text Postgres cannot store.
+      [
+        `{"type":"note_update","noteId":"${note.id}","changes":{"content":"a\\u0000"}}`,
+        'VALIDATION_FAILED',
+      ],
+      [
+        `{"type":"note_update","noteId":"${note.id}","changes":{"title":"\\ud800"}}`,
+        'VALIDATION_FAILED',
+      ],
       [
         `{"type":"note_update","noteId":"${note.id}","changes":{"starred":"yes"},"clientMsgId":"m1"}`,
         'VALIDATION_FAILED',
