@@ -77,6 +77,11 @@ export interface WebSocketConfig {
   readonly heartbeatIntervalMs: number;
   /** Bytes queued for a client that does not read before it is disconnected. */
   readonly maxBufferedBytes: number;
+  /**
+   * For connections that take batched frames: the least time between two frames of change
+   * events to one socket; events that come sooner wait for the next frame (0: once per tick).
+   */
+  readonly frameCoalesceMs: number;
   readonly requireSignedMessages: boolean;
   readonly signatureMaxAgeMs: number;
   /** WS_MAX_NONCES: nonces the in-process store keeps per user (scope of the nonces). */
@@ -208,6 +213,7 @@ export function loadConfig(env: Env = process.env): Config {
       heartbeatIntervalMs: readPositiveNumber(env, 'WS_HEARTBEAT_INTERVAL_MS', 30_000),
       // 4 MiB: several full-size messages may wait, a reader that stopped cannot hold more.
       maxBufferedBytes: readInteger(env, 'WS_MAX_BUFFERED_BYTES', 4_194_304, 1024),
+      frameCoalesceMs: readNumber(env, 'WS_FRAME_COALESCE_MS', 25),
       requireSignedMessages: readBoolean(env, 'WS_REQUIRE_SIGNED_MESSAGES', false),
       signatureMaxAgeMs: readPositiveNumber(env, 'WS_SIGNATURE_MAX_AGE_MS', 5 * MINUTE_MS),
       maxNoncesPerConnection: readInteger(env, 'WS_MAX_NONCES', 10_000, 1),

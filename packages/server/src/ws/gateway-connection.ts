@@ -23,7 +23,7 @@ import { SendBudget } from '../sync/send-budget';
 import { encodeEvent, encodeEventBytes, variantFor } from './event-encoding';
 import { parseClientMessage, readClientMsgId } from './message-parsing';
 import { decodeFrame, unwrapMessage } from './inbound-message';
-import { OutboundFrames } from './outbound-frames';
+import { type FrameCoalescer, OutboundFrames } from './outbound-frames';
 import { RateGuard } from './rate-guard';
 import { SerialQueue } from './serial-queue';
 import type { UpgradeCredential } from './upgrade-credentials';
@@ -52,6 +52,8 @@ export interface GatewayDeps {
   deadlines: DeadlineQueue;
   /** One hub subscription per user, handed to the user's connections. */
   fanout: UserFanout;
+  /** Holds back event frames of busy batching sockets to one shared tick. */
+  coalescer: FrameCoalescer;
 }
 
 /**
@@ -93,7 +95,7 @@ export class GatewayConnection implements DeadlineTarget, DeliverySink, FanoutMe
     private readonly deps: GatewayDeps,
     options: { batchFrames: boolean },
   ) {
-    this.frames = options.batchFrames ? new OutboundFrames(this) : null;
+    this.frames = options.batchFrames ? new OutboundFrames(this, deps.coalescer) : null;
     this.rate = new RateGuard(
       deps.context.limits.wsMessages,
       deps.context.config.ws.rateLimitDisconnectAfter,
@@ -441,7 +443,7 @@ export class GatewayConnection implements DeadlineTarget, DeliverySink, FanoutMe
     const variant = variantFor(event, this.joinedNotes);
     // Batched, the event's string joins this tick's frame; alone, its bytes (encoded once for
     // every recipient) go out as they are, instead of being encoded again for each socket.
-    if (this.frames) this.frames.push(encodeEvent(event, variant));
+    if (this.frames) this.frames.push(encodeEvent(event, variant), true);
     else this.sendFrame(encodeEventBytes(event, variant));
   }
 

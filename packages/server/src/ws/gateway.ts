@@ -13,6 +13,7 @@ import type { AppContext } from '../app';
 import { AppliedMessages } from './applied-messages';
 import { ConnectionRegistry } from './connection-registry';
 import { DeadlineQueue } from './deadline-queue';
+import { FrameCoalescer } from './outbound-frames';
 import { UserFanout } from './user-fanout';
 import { GatewayConnection } from './gateway-connection';
 import { isOriginAllowed } from './origin-policy';
@@ -50,11 +51,13 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
   });
 
   const deadlines = new DeadlineQueue();
+  const coalescer = new FrameCoalescer(config.ws.frameCoalesceMs);
   const deps = {
     context,
     log,
     applied,
     deadlines,
+    coalescer,
     fanout: new UserFanout(context.hub),
     hooks: {
       authenticated: (connection: GatewayConnection) => registry.authenticated(connection),
@@ -126,6 +129,7 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
       closing = true;
       clearInterval(heartbeat);
       deadlines.stop();
+      coalescer.stop();
       for (const stop of stopWatching) stop();
       http.server.off('upgrade', onUpgrade);
       const sockets = [...wss.clients];

@@ -13,10 +13,46 @@ export interface FrameSink {
 }
 
 /**
+ * Holds back the event frames of busy sockets until one shared tick (WS_FRAME_COALESCE_MS), so
+ * a socket that receives a stream of events gets them a few per frame instead of paying a
+ * system call for each: the write is most of what fanning out costs. One timer for all sockets,
+ * armed only while some wait.
+ */
+export class FrameCoalescer {
+  private readonly waiting = new Set<OutboundFrames>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(readonly windowMs: number) {}
+
+  later(frames: OutboundFrames): void {
+    this.waiting.add(frames);
+    this.timer ??= setTimeout(() => this.flushAll(), this.windowMs);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.waiting.clear();
+  }
+
+  private flushAll(): void {
+    this.timer = undefined;
+    const due = [...this.waiting];
+    this.waiting.clear();
+    for (const frames of due) frames.flush();
+  }
+}
+
+/**
  * The frames of one connection that opted in to batching (`/ws?batch=1`): messages written in
  * the same tick are kept as their serialised strings (an event's string is shared by every
  * connection it fans out to, never serialised again) and written as one frame when the tick's
  * synchronous work is over, or earlier when the next message would pass MAX_BATCH_FRAME_CHARS.
+ *
+ * A socket that had a frame less than the coalescing window ago gets its next events with the
+ * coalescer's tick instead: a quiet socket never waits, a busy one waits at most the window.
+ * Replies and every other message that is not a change event go out at the end of the tick,
+ * taking any held events with them (order is exact).
  *
  * The flush runs as a microtask rather than a `setImmediate`: the bursts worth batching (a group
  * commit's `hub.publish`, a replay page) are synchronous, so the microtask already takes each
@@ -27,34 +63,51 @@ export interface FrameSink {
 export class OutboundFrames {
   private parts: string[] = [];
   private chars = 0;
-  private scheduled = false;
+  private flushAtTickEnd = false;
+  private heldForCoalescer = false;
+  private lastFrameAt = -Infinity;
 
   /** Takes the connection itself, not a closure: idle sockets are what a server has most of. */
-  constructor(private readonly sink: FrameSink) {}
+  constructor(
+    private readonly sink: FrameSink,
+    private readonly coalescer: FrameCoalescer,
+  ) {}
 
-  /** Queues one serialised message behind everything queued before it. */
-  push(message: string): void {
+  /**
+   * Queues one serialised message behind everything queued before it. `event`: a change event,
+   * which may wait for the coalescer's tick on a busy socket.
+   */
+  push(message: string, event = false): void {
     // The separating comma counts too.
     if (this.parts.length > 0 && this.chars + message.length + 1 > MAX_BATCH_FRAME_CHARS) {
       this.flush();
     }
     this.parts.push(message);
     this.chars += message.length + 1;
-    if (!this.scheduled) {
-      this.scheduled = true;
-      queueMicrotask(() => {
-        this.scheduled = false;
-        this.flush();
-      });
+    if (this.flushAtTickEnd) return;
+    const busy = Date.now() - this.lastFrameAt < this.coalescer.windowMs;
+    if (event && busy) {
+      if (!this.heldForCoalescer) {
+        this.heldForCoalescer = true;
+        this.coalescer.later(this);
+      }
+      return;
     }
+    this.flushAtTickEnd = true;
+    queueMicrotask(() => {
+      this.flushAtTickEnd = false;
+      this.flush();
+    });
   }
 
   /** Writes what is queued now, as one frame (before a close frame, for one). */
   flush(): void {
+    this.heldForCoalescer = false;
     if (this.parts.length === 0) return;
     const parts = this.parts;
     this.parts = [];
     this.chars = 0;
+    this.lastFrameAt = Date.now();
     this.sink.sendFrame(encodeFrame(parts));
   }
 }
