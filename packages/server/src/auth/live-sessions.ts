@@ -1,7 +1,7 @@
-import { and, eq, gt, inArray, isNull } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../store/database';
 import { BatchedLookup } from '../store/batched-lookup';
-import { sessions, users } from '../store/schema';
+import { readPrepared } from '../store/prepared-statements';
 import type { Principal } from './principal';
 
 /** Whether a token's session may still be used: checked on every request and every connect. */
@@ -16,18 +16,17 @@ export interface LiveSessions {
 export function createLiveSessions(db: Database): LiveSessions {
   // Connects and requests that arrive together are checked in one statement.
   const lookup = new BatchedLookup<string, { userId: string; lastSeq: number }>(async (ids) => {
-    const rows = await db
-      .select({ id: sessions.id, userId: sessions.userId, lastSeq: users.lastSeq })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .where(
-        and(
-          inArray(sessions.id, [...ids]),
-          isNull(sessions.revokedAt),
-          gt(sessions.expiresAt, new Date()),
-        ),
-      );
-    return new Map(rows.map((row) => [row.id, row]));
+    const rows = await readPrepared<LiveSessionRow>(
+      db,
+      'tidings_live_sessions',
+      sql`select s.id, s.user_id, u.last_seq
+        from sessions s join users u on u.id = s.user_id
+        where s.id = any(string_to_array(${ids.join(',')}, ',')::uuid[])
+          and s.revoked_at is null and s.expires_at > ${new Date().toISOString()}::timestamptz`,
+    );
+    return new Map(
+      rows.map((row) => [row.id, { userId: row.user_id, lastSeq: Number(row.last_seq) }]),
+    );
   });
   return {
     async latestSeqIfLive({ userId, sessionId }) {
@@ -35,4 +34,10 @@ export function createLiveSessions(db: Database): LiveSessions {
       return live && live.userId === userId ? live.lastSeq : null;
     },
   };
+}
+
+interface LiveSessionRow {
+  id: string;
+  user_id: string;
+  last_seq: number | string;
 }

@@ -1,7 +1,8 @@
 import type { Note, NoteChanges } from '@tidings/protocol';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { AppError } from '../errors';
 import { BatchedLookup } from '../store/batched-lookup';
+import { readPrepared } from '../store/prepared-statements';
 import type { Queryable, Transaction } from '../store/database';
 import { folders, notes } from '../store/schema';
 import { notFound, recordId } from './ids';
@@ -69,11 +70,13 @@ export function createNotesService(deps: NotesDeps): NotesService {
 
   // Joins that arrive together (a reconnect storm) read their notes' owners in one statement.
   const owners = new BatchedLookup<string, string>(async (noteIds) => {
-    const rows = await db
-      .select({ id: notes.id, userId: notes.userId })
-      .from(notes)
-      .where(inArray(notes.id, [...noteIds]));
-    return new Map(rows.map((row) => [row.id, row.userId]));
+    const rows = await readPrepared<{ id: string; user_id: string }>(
+      db,
+      'tidings_note_owners',
+      sql`select id, user_id from notes
+        where id = any(string_to_array(${noteIds.join(',')}, ',')::uuid[])`,
+    );
+    return new Map(rows.map((row) => [row.id, row.user_id]));
   });
 
   return {
