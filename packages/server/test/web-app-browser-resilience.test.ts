@@ -219,7 +219,9 @@ describe.skipIf(!hasChromium)(
       let streams = 0;
       const blocked = await signedIn(async (context) => {
         // A proxy that refuses upgrades: every WebSocket closes at once.
-        await context.routeWebSocket(/\/ws$/, (ws) => ws.close({ code: 1011, reason: 'blocked' }));
+        await context.routeWebSocket(/\/ws(\?|$)/, (ws) =>
+          ws.close({ code: 1011, reason: 'blocked' }),
+        );
         context.on('request', (request) => {
           if (new URL(request.url()).pathname === '/api/events') streams += 1;
         });
