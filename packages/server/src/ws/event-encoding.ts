@@ -15,30 +15,42 @@ export type EventVariant = 'full' | 'list';
 /** Fields never sent to a connection that has not joined the note. */
 const BODY_FIELDS = ['content', 'encryptedContent'] as const;
 
+/** Encodings of one event, each made once and shared by every connection it fans out to. */
+interface Encodings {
+  text: Partial<Record<EventVariant, string>>;
+  /** As UTF-8 bytes: `ws` would otherwise encode the string again for every socket. */
+  bytes: Partial<Record<EventVariant, Buffer>>;
+}
+
 /**
  * One event fans out to every live connection of its user. With the in-process hub they all
- * receive the same event object, so each variant is serialized once and the string reused.
+ * receive the same event object, so each variant is serialized once and the result reused.
  */
-const encoded = new WeakMap<SyncEvent, Partial<Record<EventVariant, string>>>();
-/** The same, as UTF-8 bytes: `ws` would otherwise encode the string again for every socket. */
-const encodedBytes = new WeakMap<SyncEvent, Partial<Record<EventVariant, Buffer>>>();
+const encoded = new WeakMap<SyncEvent, Encodings>();
 
 export function variantFor(event: SyncEvent, joinedNotes: ReadonlySet<string>): EventVariant {
   return event.type === 'note_sync' && !joinedNotes.has(event.noteId) ? 'list' : 'full';
 }
 
 export function encodeEvent(event: SyncEvent, variant: EventVariant): string {
-  let cache = encoded.get(event);
-  if (!cache) {
-    cache = {};
-    encoded.set(event, cache);
+  const cache = encodingsOf(event).text;
+  return (cache[variant] ??= JSON.stringify(
+    variant === 'list' ? listView(event as NoteSyncEvent) : event,
+  ));
+}
+
+export function encodeEventBytes(event: SyncEvent, variant: EventVariant): Buffer {
+  const cache = encodingsOf(event).bytes;
+  return (cache[variant] ??= Buffer.from(encodeEvent(event, variant)));
+}
+
+function encodingsOf(event: SyncEvent): Encodings {
+  let encodings = encoded.get(event);
+  if (!encodings) {
+    encodings = { text: {}, bytes: {} };
+    encoded.set(event, encodings);
   }
-  let text = cache[variant];
-  if (text === undefined) {
-    text = JSON.stringify(variant === 'list' ? listView(event as NoteSyncEvent) : event);
-    cache[variant] = text;
-  }
-  return text;
+  return encodings;
 }
 
 function listView(event: NoteSyncEvent): NoteSyncEvent {
@@ -50,18 +62,4 @@ function listView(event: NoteSyncEvent): NoteSyncEvent {
   const changes: NoteChanges = { ...event.changes };
   for (const field of BODY_FIELDS) delete changes[field];
   return { ...event, changes, updatedNote };
-}
-
-export function encodeEventBytes(event: SyncEvent, variant: EventVariant): Buffer {
-  let cache = encodedBytes.get(event);
-  if (!cache) {
-    cache = {};
-    encodedBytes.set(event, cache);
-  }
-  let bytes = cache[variant];
-  if (bytes === undefined) {
-    bytes = Buffer.from(encodeEvent(event, variant));
-    cache[variant] = bytes;
-  }
-  return bytes;
 }
