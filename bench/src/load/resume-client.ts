@@ -1,3 +1,4 @@
+import { messagesOfFrame } from '@tidings/protocol';
 import WebSocket from 'ws';
 import { nowMs } from '../shared/clock';
 import { withTimeout } from './bench-client';
@@ -33,8 +34,7 @@ async function resumeOverWs(params: ResumeParams): Promise<ResumeResult> {
       socket.on('message', (data) => {
         const text = data.toString();
         bytes += text.length;
-        const parsed = JSON.parse(text) as { type: string } | { type: string }[];
-        for (const message of Array.isArray(parsed) ? parsed : [parsed]) {
+        for (const message of messagesOfFrame(JSON.parse(text)) as { type: string }[]) {
           if (message.type === 'auth_success') {
             socket.send(JSON.stringify({ type: 'resume', since: params.fromSeq }));
           } else if (message.type.endsWith('_sync')) {

@@ -1,3 +1,4 @@
+import { messagesOfFrame } from '@tidings/protocol';
 import WebSocket from 'ws';
 import { type OpenConnection, withTimeout } from './bench-client';
 import { closeWebSocket } from './raw-ws-client';
@@ -46,9 +47,9 @@ export const openTidings: OpenConnection = async (baseUrl, spec, events) => {
     }
   };
   socket.on('message', (data) => {
-    const parsed = JSON.parse(data.toString()) as ServerMessage | ServerMessage[];
-    if (Array.isArray(parsed)) parsed.forEach(handle);
-    else handle(parsed);
+    for (const message of messagesOfFrame(JSON.parse(data.toString()))) {
+      handle(message as ServerMessage);
+    }
   });
 
   /** Sends `messages` at once, then waits for the `wanted` replies in that order. */
