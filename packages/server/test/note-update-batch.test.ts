@@ -329,9 +329,11 @@ describe('group commit of note updates', () => {
   });
 });
 
-/** Resolves once some other session of this database is waiting for a row lock. */
+/** Resolves once some other session of this database is waiting for a row lock (10 s at most). */
 async function untilWaitingForLock(client: pg.Client): Promise<void> {
+  const deadline = Date.now() + 10_000;
   for (;;) {
+    if (Date.now() > deadline) throw new Error('no session started waiting for the lock');
     const { rows } = await client.query(
       `select count(*)::int as waiting from pg_stat_activity
         where datname = current_database() and wait_event_type = 'Lock'`,

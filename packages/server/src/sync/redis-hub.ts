@@ -11,6 +11,8 @@ import {
 
 const USER_CHANNEL_PREFIX = 'tidings:user:';
 const SESSIONS_CHANNEL = 'tidings:sessions';
+/** How long a connect (and a user's first SUBSCRIBE while Redis is away) may take. */
+const CONNECT_TIMEOUT_MS = 2_000;
 
 interface EventsMessage {
   from: string;
@@ -42,7 +44,7 @@ export async function createRedisHub(
     // Fail fast instead of queueing while disconnected: callers must never hang on the bus.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    connectTimeout: 2_000,
+    connectTimeout: CONNECT_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
     lazyConnect: true,
   };
@@ -56,7 +58,7 @@ export async function createRedisHub(
     first: (userId) =>
       settleWithin(
         subscriber.subscribe(USER_CHANNEL_PREFIX + userId).then(() => undefined, markDegraded),
-        options.connectTimeout ?? 2_000,
+        CONNECT_TIMEOUT_MS,
       ),
     last: (userId) => {
       subscriber.unsubscribe(USER_CHANNEL_PREFIX + userId).catch(markDegraded);
