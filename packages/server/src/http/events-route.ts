@@ -87,9 +87,8 @@ async function streamEvents(
   };
 
   const budget = new SendBudget(
-    () => raw.writableLength,
+    { queuedBytes: () => raw.writableLength, hasEnded: () => ended },
     context.config.ws.maxBufferedBytes,
-    () => ended,
   );
   const write = (chunk: string) => {
     if (ended) return;

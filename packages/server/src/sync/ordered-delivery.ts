@@ -38,7 +38,17 @@ export class OrderedDelivery {
   private pumping: Promise<void> | null = null;
   private closed = false;
 
-  constructor(private readonly options: OrderedDeliveryOptions) {
+  // The options' fields kept one by one, not the options object: there is a cursor per socket.
+  private readonly userId: string;
+  private readonly reader: ChangeLogReader;
+  private readonly sink: DeliverySink;
+  private readonly limiter: ConcurrencyLimiter | undefined;
+
+  constructor(options: OrderedDeliveryOptions) {
+    this.userId = options.userId;
+    this.reader = options.reader;
+    this.sink = options.sink;
+    this.limiter = options.limiter;
     this.lastSeq = options.startSeq;
     this.targetSeq = options.startSeq;
   }
@@ -77,7 +87,7 @@ export class OrderedDelivery {
     if (this.pumping || this.closed) return;
     this.pumping = this.pump()
       .catch((error: unknown) => {
-        if (!this.closed) this.options.sink.deliveryFailed(error);
+        if (!this.closed) this.sink.deliveryFailed(error);
       })
       .finally(() => {
         this.pumping = null;
@@ -113,14 +123,14 @@ export class OrderedDelivery {
 
   private async readPage(): Promise<SyncEvent[]> {
     const read = () =>
-      this.options.reader.read(this.options.userId, this.lastSeq, REPLAY_PAGE_SIZE, this.targetSeq);
-    return this.options.limiter ? this.options.limiter.run(read) : read();
+      this.reader.read(this.userId, this.lastSeq, REPLAY_PAGE_SIZE, this.targetSeq);
+    return this.limiter ? this.limiter.run(read) : read();
   }
 
   private emit(event: SyncEvent): void {
     this.lastSeq = event.seq;
     this.held?.delete(event.seq);
-    this.options.sink.deliver(event);
+    this.sink.deliver(event);
   }
 }
 

@@ -4,6 +4,13 @@ import type { ConcurrencyLimiter } from './ordered-delivery';
 /** How often a paced replay checks whether the client has read enough for the next page. */
 const DRAIN_POLL_MS = 10;
 
+/** The connection a budget watches: an object, not two closures, because every socket has one. */
+export interface BudgetedStream {
+  /** Bytes written and not yet taken by the client. */
+  queuedBytes(): number;
+  hasEnded(): boolean;
+}
+
 /**
  * How far one connection (a WebSocket or an SSE stream) may fall behind its client. A reader that
  * stops reading must not grow server memory without bound, so more than `capBytes` unread is the
@@ -17,15 +24,13 @@ export class SendBudget {
   private inReplayPage = false;
 
   constructor(
-    /** Bytes written and not yet taken by the client. */
-    private readonly queued: () => number,
+    private readonly stream: BudgetedStream,
     private readonly capBytes: number,
-    private readonly ended: () => boolean,
   ) {}
 
   /** Resolves once the queue is below half the cap (or the connection ended). */
   async whenWritable(): Promise<void> {
-    while (!this.ended() && this.queued() > this.capBytes / 2) {
+    while (!this.stream.hasEnded() && this.stream.queuedBytes() > this.capBytes / 2) {
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
   }
@@ -35,18 +40,18 @@ export class SendBudget {
     this.inReplayPage = true;
     setImmediate(() => {
       this.inReplayPage = false;
-      this.backlog = this.queued();
+      this.backlog = this.stream.queuedBytes();
     });
   }
 
   /** Call before each write. */
   beforeWrite(): void {
-    if (!this.inReplayPage) this.backlog = Math.min(this.backlog, this.queued());
+    if (!this.inReplayPage) this.backlog = Math.min(this.backlog, this.stream.queuedBytes());
   }
 
   /** Call after each write: true when the client has fallen further behind than allowed. */
   exceeded(): boolean {
-    return !this.inReplayPage && this.queued() > this.backlog + this.capBytes;
+    return !this.inReplayPage && this.stream.queuedBytes() > this.backlog + this.capBytes;
   }
 }
 

@@ -43,8 +43,15 @@ export class ConnectionEvents implements DeliverySink {
 
   /** The log as this connection's cursor reads it: paced by the client (send-budget.ts). */
   private readonly pacedReader: ChangeLogReader;
+  // The options' fields kept one by one, not the options object: every socket has one of these.
+  private readonly userId: string;
+  private readonly connectionId: string;
+  private readonly sink: DeliverySink;
 
-  constructor(private readonly options: ConnectionEventsOptions) {
+  constructor(options: ConnectionEventsOptions) {
+    this.userId = options.userId;
+    this.connectionId = options.connectionId;
+    this.sink = options.sink;
     this.pacedReader = new PacedReader(options.reader, options.limiter, options.budget);
     this.delivery = this.cursorFrom(options.startSeq);
   }
@@ -56,7 +63,7 @@ export class ConnectionEvents implements DeliverySink {
 
   /** Takes an event from the hub. */
   push(event: SyncEvent, originId: string | undefined): void {
-    if (originId === this.options.connectionId) {
+    if (originId === this.connectionId) {
       this.lastOwnSeq = Math.max(this.lastOwnSeq, event.seq);
       if (event.seq > this.delivery.deliveredSeq) (this.ownSeqs ??= new Set()).add(event.seq);
     }
@@ -69,7 +76,7 @@ export class ConnectionEvents implements DeliverySink {
    */
   async catchUp(untilSeq?: number): Promise<void> {
     const cursor = this.delivery;
-    await cursor.catchUp(untilSeq ?? (await this.options.reader.latestSeq(this.options.userId)));
+    await cursor.catchUp(untilSeq ?? (await this.pacedReader.latestSeq(this.userId)));
   }
 
   /**
@@ -78,8 +85,7 @@ export class ConnectionEvents implements DeliverySink {
    * no longer serve (pruned, or a seq this user never had) answers `resync_required`.
    */
   async resume(since: number): Promise<ResumedMessage | ResyncRequiredMessage> {
-    const { reader, userId } = this.options;
-    const check = await reader.canResumeFrom(userId, since);
+    const check = await this.pacedReader.canResumeFrom(this.userId, since);
     if (!check.ok) return { type: 'resync_required', seq: check.latestSeq };
     if (since < this.delivery.deliveredSeq) {
       // The client asks again for changes after `since`: a fresh cursor sends them in order.
@@ -98,16 +104,16 @@ export class ConnectionEvents implements DeliverySink {
   /** From the cursor: the next event in order, unless this connection made it. */
   deliver(event: SyncEvent): void {
     if (this.ownSeqs?.delete(event.seq)) return;
-    this.options.sink.deliver(event);
+    this.sink.deliver(event);
   }
 
   deliveryFailed(error: unknown): void {
-    this.options.sink.deliveryFailed(error);
+    this.sink.deliveryFailed(error);
   }
 
   private cursorFrom(startSeq: number): OrderedDelivery {
     return new OrderedDelivery({
-      userId: this.options.userId,
+      userId: this.userId,
       reader: this.pacedReader,
       startSeq,
       sink: this,

@@ -5,6 +5,7 @@ import {
   type NoteSyncEvent,
   type SyncEvent,
 } from '@tidings/protocol';
+import { hasJoined, type JoinedNotes } from './joined-notes';
 
 /**
  * How a connection sees an event: `full`, or `list` for a `note_sync` of a note it has not
@@ -28,8 +29,8 @@ interface Encodings {
  */
 const encoded = new WeakMap<SyncEvent, Encodings>();
 
-export function variantFor(event: SyncEvent, joinedNotes: ReadonlySet<string>): EventVariant {
-  return event.type === 'note_sync' && !joinedNotes.has(event.noteId) ? 'list' : 'full';
+export function variantFor(event: SyncEvent, joinedNotes: JoinedNotes): EventVariant {
+  return event.type === 'note_sync' && !hasJoined(joinedNotes, event.noteId) ? 'list' : 'full';
 }
 
 export function encodeEvent(event: SyncEvent, variant: EventVariant): string {

@@ -15,17 +15,25 @@ import type { Actor } from '../domain/services';
 import { AppError, isAppError } from '../errors';
 import type { AppliedMessages } from './applied-messages';
 import { type AuthRefusal, authRefusal, closeOf, otherUser, tokenExpired } from './connection-auth';
-import type { Deadline, DeadlineKind, DeadlineQueue, DeadlineTarget } from './deadline-queue';
+import { type DeadlineQueue, type DeadlineTarget, NOT_SCHEDULED } from './deadline-queue';
 import type { FanoutMember, UserFanout } from './user-fanout';
 import type { DeliverySink } from '../sync/ordered-delivery';
 import { ConnectionEvents } from './connection-events';
-import { SendBudget } from '../sync/send-budget';
+import { type BudgetedStream, SendBudget } from '../sync/send-budget';
 import { encodeEvent, encodeEventBytes, variantFor } from './event-encoding';
 import { parseClientMessage, readClientMsgId } from './message-parsing';
 import { decodeFrame, unwrapMessage } from './inbound-message';
 import { type FrameCoalescer, OutboundFrames } from './outbound-frames';
-import { RateGuard } from './rate-guard';
+import type { RateGuard, RateStreak } from './rate-guard';
 import { SerialQueue } from './serial-queue';
+import {
+  hasJoined,
+  joinedCount,
+  type JoinedNotes,
+  withJoined,
+  withoutJoined,
+} from './joined-notes';
+import type { GatewaySocket, SocketListener } from './gateway-socket';
 import type { UpgradeCredential } from './upgrade-credentials';
 import { applyWrite, isWriteType, type WriteType } from './write-handlers';
 
@@ -37,10 +45,15 @@ const TEXT_FRAME = { binary: false } as const;
 /** Notes one connection may have joined at once; a client shows a handful. */
 const MAX_JOINED_NOTES = 1_000;
 
+/** A connection's deadlines, one at a time: the first until authenticated, then the other two. */
+type DeadlineKind = 'auth-timeout' | 'token-warning' | 'token-expiry';
+
 export interface GatewayHooks {
   /** The connection authenticated as a user (for counts and session revocation). */
   authenticated(connection: GatewayConnection): void;
   ended(connection: GatewayConnection): void;
+  /** The socket itself closed (after the close handshake, or cut off). */
+  socketClosed(socket: GatewaySocket): void;
 }
 
 export interface GatewayDeps {
@@ -54,6 +67,8 @@ export interface GatewayDeps {
   fanout: UserFanout;
   /** Holds back event frames of busy batching sockets to one shared tick. */
   coalescer: FrameCoalescer;
+  /** The per-user message rate, for every connection. */
+  rate: RateGuard;
 }
 
 /**
@@ -61,7 +76,9 @@ export interface GatewayDeps {
  * at expiry or revocation), its messages processed strictly in order, its change events delivered
  * exactly once in seq order, and every way it can end going through `end()`.
  */
-export class GatewayConnection implements DeadlineTarget, DeliverySink, FanoutMember {
+export class GatewayConnection
+  implements DeadlineTarget, DeliverySink, FanoutMember, BudgetedStream, SocketListener, RateStreak
+{
   /**
    * Names the connection in logs and as the origin of its own changes. Random bytes, not
    * randomUUID(): Node builds a UUID as a rope of nine strings, several hundred bytes per socket.
@@ -73,14 +90,17 @@ export class GatewayConnection implements DeadlineTarget, DeliverySink, FanoutMe
   /** Heartbeat rounds without any sign of life from the peer. */
   missedHeartbeats = 0;
   private sessionSecret = '';
-  private readonly joinedNotes = new Set<string>();
+  private joinedNotes: JoinedNotes = null;
   private events: ConnectionEvents | null = null;
   /** Events that arrived between subscribing and the cursor's start (see `authenticate`). */
   private early: [SyncEvent, string | undefined][] | null = null;
   private readonly queue: SerialQueue;
-  private readonly rate: RateGuard;
-  /** The authentication timeout, then the token's warning and expiry. */
-  private deadlines: Deadline[] = [];
+  /** RateStreak: messages in a row over the rate (the guard is the gateway's, shared). */
+  excessInARow = 0;
+  /** The one deadline this connection waits for (DeadlineTarget; the queue keeps the slot). */
+  deadlineAt = 0;
+  deadlineSlot = NOT_SCHEDULED;
+  private deadlineKind: DeadlineKind = 'auth-timeout';
   /** What `end` must give back: the user's connection slot, the fan-out membership. */
   private slotOf: string | null = null;
   private fanoutOf: string | null = null;
@@ -91,35 +111,45 @@ export class GatewayConnection implements DeadlineTarget, DeliverySink, FanoutMe
   private ended = false;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: GatewaySocket,
     private readonly deps: GatewayDeps,
     options: { batchFrames: boolean },
   ) {
     this.frames = options.batchFrames ? new OutboundFrames(this, deps.coalescer) : null;
-    this.rate = new RateGuard(
-      deps.context.limits.wsMessages,
-      deps.context.config.ws.rateLimitDisconnectAfter,
-    );
     this.queue = new SerialQueue(MAX_WAITING_MESSAGES, ws);
-    this.budget = new SendBudget(
-      () => ws.bufferedAmount,
-      deps.context.config.ws.maxBufferedBytes,
-      () => this.ended,
-    );
+    this.budget = new SendBudget(this, deps.context.config.ws.maxBufferedBytes);
     deps.context.metrics.wsConnectionOpened();
-    ws.on('message', (data, isBinary) => {
-      this.missedHeartbeats = 0;
-      deps.context.metrics.messageIn('ws');
-      this.queue.push(() => this.handle(data, isBinary));
-    });
-    ws.on('pong', () => {
-      this.missedHeartbeats = 0;
-    });
-    ws.on('close', () => this.end());
-    // Oversize frames (1009) and protocol errors: `ws` closes the socket itself.
-    ws.on('error', (error) =>
-      this.deps.log.debug({ err: error, connectionId: this.id }, 'ws error'),
-    );
+    ws.listen(this);
+  }
+
+  /** SocketListener: a message from the client, handled after the ones before it. */
+  received(data: RawData, isBinary: boolean): void {
+    this.missedHeartbeats = 0;
+    this.deps.context.metrics.messageIn('ws');
+    this.queue.push(() => this.handle(data, isBinary));
+  }
+
+  ponged(): void {
+    this.missedHeartbeats = 0;
+  }
+
+  socketClosed(): void {
+    this.end();
+    this.deps.hooks.socketClosed(this.ws);
+  }
+
+  /** Oversize frames (1009) and protocol errors: `ws` closes the socket itself. */
+  socketFailed(error: Error): void {
+    this.deps.log.debug({ err: error, connectionId: this.id }, 'ws error');
+  }
+
+  /** BudgetedStream: what the client has not read yet. */
+  queuedBytes(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  hasEnded(): boolean {
+    return this.ended;
   }
 
   get isAuthenticated(): boolean {
@@ -140,9 +170,7 @@ export class GatewayConnection implements DeadlineTarget, DeliverySink, FanoutMe
         ? 'Connected; authenticating with the credentials of the upgrade request.'
         : 'Connected; send {"type":"auth","token":"<access token>"} to authenticate.',
     });
-    this.deadlines = [
-      this.deps.deadlines.schedule(Date.now() + config.ws.authTimeoutMs, this, 'auth-timeout'),
-    ];
+    this.setDeadline('auth-timeout', Date.now() + config.ws.authTimeoutMs);
     if (credential) this.queue.push(() => this.authenticate(credential.token, since));
   }
 
@@ -236,7 +264,7 @@ export class GatewayConnection implements DeadlineTarget, DeliverySink, FanoutMe
     if (this.ended) return;
     this.ended = true;
     this.queue.stop();
-    this.cancelDeadlines();
+    this.deps.deadlines.clear(this);
     this.releaseSlot();
     if (this.fanoutOf !== null) this.deps.fanout.remove(this.fanoutOf, this);
     this.early = null;
@@ -373,35 +401,38 @@ export class GatewayConnection implements DeadlineTarget, DeliverySink, FanoutMe
     this.close('INTERNAL_ERROR');
   }
 
-  /** Warns before the token expires, and ends the connection when it does. */
+  /**
+   * Warns before the token expires, then ends the connection when it does (the warning's
+   * deadline sets the expiry's). A token already inside the warning window is warned about at
+   * once, right after the reply.
+   */
   private scheduleExpiry(): void {
-    this.cancelDeadlines();
     const principal = this.principal;
     if (!principal) return;
     const { expiryWarningMs } = this.deps.context.config.ws;
-    // A token already inside the warning window is warned about at once (right after the reply).
-    this.deadlines = [
-      this.deps.deadlines.schedule(principal.expiresAt, this, 'token-expiry'),
-      this.deps.deadlines.schedule(principal.expiresAt - expiryWarningMs, this, 'token-warning'),
-    ];
+    this.setDeadline('token-warning', principal.expiresAt - expiryWarningMs);
+  }
+
+  private setDeadline(kind: DeadlineKind, at: number): void {
+    this.deadlineKind = kind;
+    this.deps.deadlines.set(this, at);
   }
 
   /** From the deadline queue. */
-  deadlineReached(kind: DeadlineKind): void {
+  deadlineReached(): void {
     if (this.ended) return;
-    if (kind === 'auth-timeout') {
+    if (this.deadlineKind === 'auth-timeout') {
       if (!this.isAuthenticated) this.close('AUTH_TIMEOUT');
       return;
     }
     const principal = this.principal;
     if (!principal) return;
-    if (kind === 'token-expiry') this.refuse(tokenExpired());
-    else this.send({ type: 'auth_expiring', expiresAt: principal.expiresAt });
-  }
-
-  private cancelDeadlines(): void {
-    for (const deadline of this.deadlines) deadline.cancel();
-    this.deadlines = [];
+    if (this.deadlineKind === 'token-expiry') {
+      this.refuse(tokenExpired());
+      return;
+    }
+    this.send({ type: 'auth_expiring', expiresAt: principal.expiresAt });
+    this.setDeadline('token-expiry', principal.expiresAt);
   }
 
   private releaseSlot(): void {
@@ -463,7 +494,8 @@ export class GatewayConnection implements DeadlineTarget, DeliverySink, FanoutMe
     try {
       const value = decodeFrame(data, isBinary);
       clientMsgId = readClientMsgId(value);
-      const verdict = await this.rate.check(this.principal?.userId ?? `connection:${this.id}`);
+      const key = this.principal?.userId ?? `connection:${this.id}`;
+      const verdict = await this.deps.rate.check(key, this);
       if (verdict.kind === 'disconnect') {
         this.close('RATE_LIMITED');
         return;
@@ -518,7 +550,7 @@ export class GatewayConnection implements DeadlineTarget, DeliverySink, FanoutMe
         await this.join(principal.userId, message.noteId, message.clientMsgId);
         return;
       case 'leave_note':
-        this.joinedNotes.delete(message.noteId);
+        this.joinedNotes = withoutJoined(this.joinedNotes, message.noteId);
         this.send(withId({ type: 'note_left', noteId: message.noteId }, message.clientMsgId));
         return;
       case 'resume':
@@ -536,13 +568,14 @@ export class GatewayConnection implements DeadlineTarget, DeliverySink, FanoutMe
   ): Promise<void> {
     // Ownership is checked on join and again by the services on every write.
     await this.deps.context.data.notes.assertOwned(userId, noteId);
-    if (!this.joinedNotes.has(noteId) && this.joinedNotes.size >= MAX_JOINED_NOTES) {
+    const joined = this.joinedNotes;
+    if (!hasJoined(joined, noteId) && joinedCount(joined) >= MAX_JOINED_NOTES) {
       throw new AppError(
         'VALIDATION_FAILED',
         `At most ${MAX_JOINED_NOTES} notes can be joined at once; leave some first.`,
       );
     }
-    this.joinedNotes.add(noteId);
+    this.joinedNotes = withJoined(joined, noteId);
     this.send(
       withId(
         { type: 'note_joined', noteId, message: 'Successfully joined note for real-time sync' },

@@ -14,8 +14,10 @@ import { AppliedMessages } from './applied-messages';
 import { ConnectionRegistry } from './connection-registry';
 import { DeadlineQueue } from './deadline-queue';
 import { FrameCoalescer } from './outbound-frames';
+import { RateGuard } from './rate-guard';
 import { UserFanout } from './user-fanout';
 import { GatewayConnection } from './gateway-connection';
+import { GatewaySocket } from './gateway-socket';
 import { isOriginAllowed } from './origin-policy';
 import { registerWebSocketStatusRoute } from './status-route';
 import { upgradeCredential } from './upgrade-credentials';
@@ -44,11 +46,18 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
 
   const wss = new WebSocketServer({
     noServer: true,
+    // Its sockets carry their connection, so their listeners need no closures (gateway-socket.ts).
+    WebSocket: GatewaySocket,
     // `ws` refuses a larger frame with 1009 as soon as its header announces the length.
     maxPayload: config.ws.maxMessageBytes,
     // Compression costs memory per connection and opens compression-oracle attacks.
     perMessageDeflate: false,
+    // Its set of clients costs a closure and a listener array per socket; `openSockets` below
+    // does the same with a hook the connection already calls.
+    clientTracking: false,
   });
+  /** Every socket until it has closed (a connection's `end` may come before the close handshake). */
+  const openSockets = new Set<GatewaySocket>();
 
   const deadlines = new DeadlineQueue();
   const coalescer = new FrameCoalescer(config.ws.frameCoalesceMs);
@@ -58,10 +67,12 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
     applied,
     deadlines,
     coalescer,
+    rate: new RateGuard(context.limits.wsMessages, config.ws.rateLimitDisconnectAfter),
     fanout: new UserFanout(context.hub),
     hooks: {
       authenticated: (connection: GatewayConnection) => registry.authenticated(connection),
       ended: (connection: GatewayConnection) => registry.remove(connection),
+      socketClosed: (socket: GatewaySocket) => openSockets.delete(socket),
     },
   };
 
@@ -89,6 +100,7 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
+      openSockets.add(ws);
       const credential = upgradeCredential(request, url, config, (header) =>
         http.parseCookie(header),
       );
@@ -132,7 +144,7 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
       coalescer.stop();
       for (const stop of stopWatching) stop();
       http.server.off('upgrade', onUpgrade);
-      const sockets = [...wss.clients];
+      const sockets = [...openSockets];
       for (const connection of registry.all()) connection.close('SERVER_SHUTDOWN');
       for (const ws of sockets) {
         if (ws.readyState === ws.OPEN) {

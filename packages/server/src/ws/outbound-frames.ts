@@ -61,7 +61,8 @@ export class FrameCoalescer {
  * SendBudget allowance, which ends in a `setImmediate` of its own.
  */
 export class OutboundFrames {
-  private parts: string[] = [];
+  /** What waits for the next frame; null when nothing does (most sockets, most of the time). */
+  private parts: string[] | null = null;
   private chars = 0;
   private flushAtTickEnd = false;
   private heldForCoalescer = false;
@@ -79,10 +80,10 @@ export class OutboundFrames {
    */
   push(message: string, event = false): void {
     // The separating comma counts too.
-    if (this.parts.length > 0 && this.chars + message.length + 1 > MAX_BATCH_FRAME_CHARS) {
+    if (this.parts !== null && this.chars + message.length + 1 > MAX_BATCH_FRAME_CHARS) {
       this.flush();
     }
-    this.parts.push(message);
+    (this.parts ??= []).push(message);
     this.chars += message.length + 1;
     if (this.flushAtTickEnd) return;
     const busy = Date.now() - this.lastFrameAt < this.coalescer.windowMs;
@@ -103,9 +104,9 @@ export class OutboundFrames {
   /** Writes what is queued now, as one frame (before a close frame, for one). */
   flush(): void {
     this.heldForCoalescer = false;
-    if (this.parts.length === 0) return;
     const parts = this.parts;
-    this.parts = [];
+    if (parts === null) return;
+    this.parts = null;
     this.chars = 0;
     this.lastFrameAt = Date.now();
     this.sink.sendFrame(encodeFrame(parts));

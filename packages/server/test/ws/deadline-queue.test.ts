@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type DeadlineKind, DeadlineQueue } from '../../src/ws/deadline-queue';
+import { DeadlineQueue, type DeadlineTarget, NOT_SCHEDULED } from '../../src/ws/deadline-queue';
 
-/** A target that records when and what it was told. */
-function recorder(name: string, log: string[]) {
+/** A target that records when it was told, under its name. */
+function recorder(name: string, log: string[]): DeadlineTarget {
   return {
-    deadlineReached(kind: DeadlineKind) {
-      log.push(`${name}:${kind}@${Date.now()}`);
+    deadlineAt: 0,
+    deadlineSlot: NOT_SCHEDULED,
+    deadlineReached() {
+      log.push(`${name}@${Date.now()}`);
     },
   };
 }
@@ -19,50 +21,120 @@ describe('DeadlineQueue', () => {
     vi.useFakeTimers({ now: 1_000 });
     const queue = new DeadlineQueue();
     const log: string[] = [];
-    queue.schedule(1_300, recorder('a', log), 'token-expiry');
-    queue.schedule(1_100, recorder('b', log), 'auth-timeout');
-    queue.schedule(1_200, recorder('c', log), 'token-warning');
+    queue.set(recorder('a', log), 1_300);
+    queue.set(recorder('b', log), 1_100);
+    queue.set(recorder('c', log), 1_200);
     vi.advanceTimersByTime(99);
     expect(log).toEqual([]);
     vi.advanceTimersByTime(1);
-    expect(log).toEqual(['b:auth-timeout@1100']);
+    expect(log).toEqual(['b@1100']);
     vi.advanceTimersByTime(200);
-    expect(log).toEqual(['b:auth-timeout@1100', 'c:token-warning@1200', 'a:token-expiry@1300']);
+    expect(log).toEqual(['b@1100', 'c@1200', 'a@1300']);
+    expect(queue.size).toBe(0);
   });
 
   it('re-arms for a deadline earlier than the one it waits for', () => {
     vi.useFakeTimers({ now: 0 });
     const queue = new DeadlineQueue();
     const log: string[] = [];
-    queue.schedule(10_000, recorder('late', log), 'token-expiry');
-    queue.schedule(50, recorder('soon', log), 'auth-timeout');
+    queue.set(recorder('late', log), 10_000);
+    queue.set(recorder('soon', log), 50);
     vi.advanceTimersByTime(50);
-    expect(log).toEqual(['soon:auth-timeout@50']);
+    expect(log).toEqual(['soon@50']);
   });
 
-  it('never fires a cancelled deadline, and lets go of its target', () => {
+  it('never fires a cleared deadline, and lets go of its target at once', () => {
     vi.useFakeTimers({ now: 0 });
     const queue = new DeadlineQueue();
     const log: string[] = [];
-    const cancelled = queue.schedule(100, recorder('x', log), 'token-expiry');
-    queue.schedule(200, recorder('y', log), 'token-expiry');
-    cancelled.cancel();
-    expect((cancelled as unknown as { target: unknown }).target).toBeNull();
+    const cleared = recorder('x', log);
+    queue.set(cleared, 100);
+    queue.set(recorder('y', log), 200);
+    queue.clear(cleared);
+    expect(cleared.deadlineSlot).toBe(NOT_SCHEDULED);
+    expect(queue.size).toBe(1);
+    queue.clear(cleared);
+    expect(queue.size).toBe(1);
     vi.advanceTimersByTime(300);
-    expect(log).toEqual(['y:token-expiry@200']);
+    expect(log).toEqual(['y@200']);
   });
 
-  it('sweeps cancelled entries out, so closed connections do not pile up', () => {
+  it('holds one deadline per target: setting again moves it, later or earlier', () => {
     vi.useFakeTimers({ now: 0 });
     const queue = new DeadlineQueue();
-    const target = recorder('t', []);
-    for (let round = 0; round < 20; round += 1) {
-      const batch = Array.from({ length: 100 }, () =>
-        queue.schedule(60_000, target, 'token-expiry'),
-      );
-      for (const deadline of batch) deadline.cancel();
+    const log: string[] = [];
+    const moved = recorder('m', log);
+    queue.set(moved, 100);
+    queue.set(recorder('other', log), 150);
+    queue.set(moved, 300);
+    expect(queue.size).toBe(2);
+    vi.advanceTimersByTime(200);
+    expect(log).toEqual(['other@150']);
+    queue.set(moved, 250);
+    vi.advanceTimersByTime(100);
+    expect(log).toEqual(['other@150', 'm@250']);
+  });
+
+  it('lets a target set its next deadline from deadlineReached', () => {
+    vi.useFakeTimers({ now: 0 });
+    const queue = new DeadlineQueue();
+    const log: string[] = [];
+    const steps = [100, 200];
+    const chained: DeadlineTarget = {
+      deadlineAt: 0,
+      deadlineSlot: NOT_SCHEDULED,
+      deadlineReached() {
+        log.push(`step@${Date.now()}`);
+        const next = steps.shift();
+        if (next !== undefined) queue.set(chained, next);
+      },
+    };
+    queue.set(chained, 50);
+    vi.advanceTimersByTime(500);
+    expect(log).toEqual(['step@50', 'step@100', 'step@200']);
+  });
+
+  it('fires in time order after thousands of random sets and clears', () => {
+    vi.useFakeTimers({ now: 0 });
+    const queue = new DeadlineQueue();
+    const fired: number[] = [];
+    let seed = 7;
+    const random = () => (seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647;
+    const targets = Array.from({ length: 500 }, (_, index) => ({
+      deadlineAt: 0,
+      deadlineSlot: NOT_SCHEDULED,
+      deadlineReached() {
+        fired.push(index);
+      },
+    }));
+    const expected = new Map<number, number>();
+    for (let step = 0; step < 5_000; step += 1) {
+      const index = Math.floor(random() * targets.length);
+      const target = targets[index] as DeadlineTarget;
+      if (random() < 0.3) {
+        queue.clear(target);
+        expected.delete(index);
+      } else {
+        const at = 1 + Math.floor(random() * 100_000);
+        queue.set(target, at);
+        expected.set(index, at);
+      }
     }
-    // 2,000 scheduled and cancelled: at most a sweep's worth is still held.
-    expect(queue.size).toBeLessThan(300);
+    expect(queue.size).toBe(expected.size);
+    vi.advanceTimersByTime(100_001);
+    expect(fired).toHaveLength(expected.size);
+    const times = fired.map((index) => expected.get(index) as number);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(queue.size).toBe(0);
+  });
+
+  it('sets nothing once stopped', () => {
+    vi.useFakeTimers({ now: 0 });
+    const queue = new DeadlineQueue();
+    const log: string[] = [];
+    queue.stop();
+    queue.set(recorder('late', log), 10);
+    vi.advanceTimersByTime(100);
+    expect(log).toEqual([]);
   });
 });
