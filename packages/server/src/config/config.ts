@@ -82,6 +82,11 @@ export interface WebSocketConfig {
    * events to one socket; events that come sooner wait for the next frame (0: once per tick).
    */
   readonly frameCoalesceMs: number;
+  /**
+   * Change events delivered per second (all sockets together) from which `frameCoalesceMs`
+   * applies; below it every event goes out at the end of its tick (0: always coalesce).
+   */
+  readonly frameCoalesceMinRate: number;
   readonly requireSignedMessages: boolean;
   readonly signatureMaxAgeMs: number;
   /** WS_MAX_NONCES: nonces the in-process store keeps per user (scope of the nonces). */
@@ -214,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
       // 4 MiB: several full-size messages may wait, a reader that stopped cannot hold more.
       maxBufferedBytes: readInteger(env, 'WS_MAX_BUFFERED_BYTES', 4_194_304, 1024),
       frameCoalesceMs: readNumber(env, 'WS_FRAME_COALESCE_MS', 25),
+      frameCoalesceMinRate: readNumber(env, 'WS_FRAME_COALESCE_MIN_RATE', 20_000),
       requireSignedMessages: readBoolean(env, 'WS_REQUIRE_SIGNED_MESSAGES', false),
       signatureMaxAgeMs: readPositiveNumber(env, 'WS_SIGNATURE_MAX_AGE_MS', 5 * MINUTE_MS),
       maxNoncesPerConnection: readInteger(env, 'WS_MAX_NONCES', 10_000, 1),

@@ -60,7 +60,7 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
   const openSockets = new Set<GatewaySocket>();
 
   const deadlines = new DeadlineQueue();
-  const coalescer = new FrameCoalescer(config.ws.frameCoalesceMs);
+  const coalescer = new FrameCoalescer(config.ws.frameCoalesceMs, config.ws.frameCoalesceMinRate);
   const deps = {
     context,
     log,

@@ -12,17 +12,48 @@ export interface FrameSink {
   sendFrame(frame: string): void;
 }
 
+/** The span over which the server's event rate is counted. */
+const RATE_BUCKET_MS = 250;
+
 /**
  * Holds back the event frames of busy sockets until one shared tick (WS_FRAME_COALESCE_MS), so
  * a socket that receives a stream of events gets them a few per frame instead of paying a
  * system call for each: the write is most of what fanning out costs. One timer for all sockets,
  * armed only while some wait.
+ *
+ * Only while the whole server delivers at least `minRate` events a second
+ * (WS_FRAME_COALESCE_MIN_RATE): below it the writes cost little and holding an event only adds
+ * latency (a socket receiving 50 events a second had a p99 of 34 ms from the window alone). The
+ * rate is counted in deliveries, not frames, so coalescing does not switch itself off by
+ * writing fewer frames.
  */
 export class FrameCoalescer {
   private readonly waiting = new Set<OutboundFrames>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private bucketStart = -Infinity;
+  private bucketEvents = 0;
+  /** Events per second over the last whole bucket. */
+  private lastRate = 0;
 
-  constructor(readonly windowMs: number) {}
+  constructor(
+    readonly windowMs: number,
+    private readonly minRate = 0,
+  ) {}
+
+  /** Counts one event delivery; true while the server delivers at least `minRate` a second. */
+  countEvent(now: number): boolean {
+    if (now - this.bucketStart >= RATE_BUCKET_MS) {
+      const elapsed = now - this.bucketStart;
+      // A bucket followed by a quiet gap says nothing about now.
+      this.lastRate = elapsed < 2 * RATE_BUCKET_MS ? (this.bucketEvents * 1000) / elapsed : 0;
+      this.bucketStart = now;
+      this.bucketEvents = 0;
+    }
+    this.bucketEvents += 1;
+    // A burst counts at once, before its bucket is over.
+    const burstRate = (this.bucketEvents * 1000) / RATE_BUCKET_MS;
+    return Math.max(this.lastRate, burstRate) >= this.minRate;
+  }
 
   later(frames: OutboundFrames): void {
     this.waiting.add(frames);
@@ -79,6 +110,9 @@ export class OutboundFrames {
    * which may wait for the coalescer's tick on a busy socket.
    */
   push(message: string, event = false): void {
+    // Every event counts towards the server's rate, whether or not it can wait.
+    const now = event ? Date.now() : 0;
+    const serverBusy = event && this.coalescer.countEvent(now);
     // The separating comma counts too.
     if (this.parts !== null && this.chars + message.length + 1 > MAX_BATCH_FRAME_CHARS) {
       this.flush();
@@ -86,8 +120,7 @@ export class OutboundFrames {
     (this.parts ??= []).push(message);
     this.chars += message.length + 1;
     if (this.flushAtTickEnd) return;
-    const busy = Date.now() - this.lastFrameAt < this.coalescer.windowMs;
-    if (event && busy) {
+    if (serverBusy && now - this.lastFrameAt < this.coalescer.windowMs) {
       if (!this.heldForCoalescer) {
         this.heldForCoalescer = true;
         this.coalescer.later(this);

@@ -82,4 +82,34 @@ describe('OutboundFrames', () => {
     }
     expect(sink.frames.map((frame) => frame.messages)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
+
+  it('holds events only while the server delivers at least the minimum rate', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const sink = recordingSink();
+    // 40 events a second: 10 in a 250 ms bucket.
+    const coalescer = new FrameCoalescer(25, 40);
+    const frames = new OutboundFrames(sink, coalescer);
+    // Quiet: one event every 5 ms for 4 events, each straight out though the socket is busy.
+    for (let n = 1; n <= 4; n += 1) {
+      frames.push(`{"n":${n}}`, true);
+      await endOfTick();
+      vi.advanceTimersByTime(5);
+    }
+    expect(sink.frames).toHaveLength(4);
+    // Other sockets' deliveries push the server past the rate; this socket's next event waits.
+    for (let other = 0; other < 10; other += 1) coalescer.countEvent(Date.now());
+    frames.push('{"n":5}', true);
+    await endOfTick();
+    expect(sink.frames).toHaveLength(4);
+    vi.advanceTimersByTime(25);
+    expect(sink.frames.map((frame) => frame.messages).at(-1)).toEqual({ n: 5 });
+    // A quiet second later the rate has fallen: no holding.
+    vi.advanceTimersByTime(1_000);
+    frames.push('{"n":6}', true);
+    await endOfTick();
+    vi.advanceTimersByTime(1);
+    frames.push('{"n":7}', true);
+    await endOfTick();
+    expect(sink.frames.slice(-2).map((frame) => frame.messages)).toEqual([{ n: 6 }, { n: 7 }]);
+  });
 });
