@@ -170,6 +170,9 @@ export class GatewayConnection
         ? 'Connected; authenticating with the credentials of the upgrade request.'
         : 'Connected; send {"type":"auth","token":"<access token>"} to authenticate.',
     });
+    // Now, not at the end of the tick: the gateway holds the upgrade response back (corked) so
+    // that both go out in one write.
+    this.frames?.flush();
     this.setDeadline('auth-timeout', Date.now() + config.ws.authTimeoutMs);
     if (credential) this.queue.push(() => this.authenticate(credential.token, since));
   }
