@@ -54,12 +54,13 @@ describe('WebSocket handshake and authentication', () => {
     // gateway sees the upgrade until the client has both.
     const writes: string[] = [];
     const countWrites = (_request: IncomingMessage, socket: Socket) => {
-      for (const method of ['_write', '_writev'] as const) {
-        const original = socket[method];
-        socket[method] = function (this: Socket, ...args: never[]) {
+      const writable = socket as unknown as Record<string, (...args: unknown[]) => void>;
+      for (const method of ['_write', '_writev']) {
+        const original = writable[method]!;
+        writable[method] = function (this: unknown, ...args: unknown[]) {
           writes.push(method);
-          return (original as (...args: never[]) => void).apply(this, args);
-        } as Socket[typeof method];
+          original.apply(this, args);
+        };
       }
     };
     const http = server.app.http.server;

@@ -23,9 +23,9 @@ import { type BudgetedStream, SendBudget } from '../sync/send-budget';
 import { encodeEvent, encodeEventBytes, variantFor } from './event-encoding';
 import { parseClientMessage, readClientMsgId } from './message-parsing';
 import { decodeFrame, unwrapMessage } from './inbound-message';
-import { type FrameCoalescer, OutboundFrames } from './outbound-frames';
+import { type FrameCoalescer, type FrameSink, OutboundFrames } from './outbound-frames';
 import type { RateGuard, RateStreak } from './rate-guard';
-import { SerialQueue } from './serial-queue';
+import { type MessageFlow, SerialQueue } from './serial-queue';
 import {
   hasJoined,
   joinedCount,
@@ -77,7 +77,15 @@ export interface GatewayDeps {
  * exactly once in seq order, and every way it can end going through `end()`.
  */
 export class GatewayConnection
-  implements DeadlineTarget, DeliverySink, FanoutMember, BudgetedStream, SocketListener, RateStreak
+  implements
+    DeadlineTarget,
+    DeliverySink,
+    FanoutMember,
+    BudgetedStream,
+    SocketListener,
+    RateStreak,
+    FrameSink,
+    MessageFlow
 {
   /**
    * Names the connection in logs and as the origin of its own changes. Random bytes, not
@@ -116,7 +124,7 @@ export class GatewayConnection
     options: { batchFrames: boolean },
   ) {
     this.frames = options.batchFrames ? new OutboundFrames(this, deps.coalescer) : null;
-    this.queue = new SerialQueue(MAX_WAITING_MESSAGES, ws);
+    this.queue = new SerialQueue(MAX_WAITING_MESSAGES, this);
     this.budget = new SendBudget(this, deps.context.config.ws.maxBufferedBytes);
     deps.context.metrics.wsConnectionOpened();
     ws.listen(this);
@@ -225,6 +233,25 @@ export class GatewayConnection
   private sendSerialised(text: string): void {
     if (this.frames) this.frames.push(text);
     else this.sendFrame(text);
+  }
+
+  /** Whether a received message waits its turn (the FrameSink of OutboundFrames). */
+  hasWaitingInput(): boolean {
+    return this.queue.waiting > 0;
+  }
+
+  /** Too many messages wait (the MessageFlow of SerialQueue): TCP backpressure on the client. */
+  pauseReading(): void {
+    this.ws.pause();
+  }
+
+  resumeReading(): void {
+    this.ws.resume();
+  }
+
+  /** Replies held while further messages waited (outbound-frames.ts) go out now. */
+  allHandled(): void {
+    this.frames?.flush();
   }
 
   /**
