@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   type ClientMessage,
   type ErrorCode,
@@ -22,6 +21,7 @@ import { ConnectionEvents } from './connection-events';
 import { type BudgetedStream, SendBudget } from '../sync/send-budget';
 import { encodeEvent, encodeEventBytes, variantFor } from './event-encoding';
 import { parseClientMessage, readClientMsgId } from './message-parsing';
+import { randomText } from './random-text';
 import { decodeFrame, unwrapMessage } from './inbound-message';
 import { type FrameCoalescer, type FrameSink, OutboundFrames } from './outbound-frames';
 import type { RateGuard, RateStreak } from './rate-guard';
@@ -91,7 +91,7 @@ export class GatewayConnection
    * Names the connection in logs and as the origin of its own changes. Random bytes, not
    * randomUUID(): Node builds a UUID as a rope of nine strings, several hundred bytes per socket.
    */
-  readonly id = randomBytes(12).toString('base64url');
+  readonly id = randomText(12, 'base64url');
   principal: Principal | null = null;
   /** The `since` of the upgrade URL, applied when the connection authenticates. */
   private resumeFrom: number | undefined;
@@ -364,7 +364,7 @@ export class GatewayConnection
     }
     if (this.ended) return;
     this.principal = principal;
-    this.sessionSecret = randomBytes(32).toString('hex');
+    this.sessionSecret = randomText(32, 'hex');
     const resume =
       since === undefined ? null : await context.sync.reader.canResumeFrom(userId, since);
     if (this.ended) return;
