@@ -86,9 +86,10 @@ export class FrameCoalescer {
  * coalescer's tick instead: a quiet socket never waits, a busy one waits at most the window.
  * Replies and every other message that is not a change event go out at the end of the tick,
  * taking any held events with them (order is exact), unless a message the client already sent
- * is waiting its turn: then they wait for its replies, so a client that sends `auth` and
- * `join_note` together gets both answers in one frame (one write instead of two, a good part of
- * a connect), and at most until the coalescer's tick when the client keeps sending.
+ * is waiting its turn: then everything due waits for that message's replies, so a client that
+ * sends `auth` and `join_note` together gets both answers in one frame (one write instead of
+ * two, a good part of a connect), and at most until the coalescer's tick when the client keeps
+ * sending.
  *
  * The flush runs as a microtask rather than a `setImmediate`: the bursts worth batching (a group
  * commit's `hub.publish`, a replay page) are synchronous, so the microtask already takes each
