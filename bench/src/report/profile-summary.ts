@@ -1,22 +1,17 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { busiestWindow, type CpuProfile } from './profile-window';
 
 /**
- * `npx tsx bench/src/report/profile-summary.ts FILE_OR_DIR [TOP]`: where a target's CPU time
- * went, as self time per function and per package/file, from a `node --cpu-prof` profile.
- * `npm run bench -- --profile` writes a directory per target; given a directory, the largest
- * profile in it (the main thread's) is read.
+ * `npx tsx bench/src/report/profile-summary.ts FILE_OR_DIR [TOP] [--window MS [--after NAME]]`:
+ * where a target's CPU time went, as self time per function and per package/file, from a
+ * `node --cpu-prof` profile. `npm run bench -- --profile` writes a directory per target; given a
+ * directory, the largest profile in it (the main thread's) is read. `--window` summarises only
+ * the busiest MS of it, `--after` only what follows the last sample inside function NAME
+ * (profile-window.ts): `--window 1200 --after provision` is a Tidings connect run without its
+ * start-up.
  */
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-}
-interface CpuProfile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
-
 export interface ProfileLine {
   name: string;
   ms: number;
@@ -65,10 +60,19 @@ function moduleOf(url: string): string {
 }
 
 async function main(): Promise<void> {
-  const [given, top] = process.argv.slice(2);
-  if (!given) throw new Error('usage: profile-summary.ts FILE.cpuprofile|DIR [TOP]');
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { window: { type: 'string' }, after: { type: 'string' } },
+  });
+  const [given, top] = positionals;
+  if (!given) {
+    throw new Error(
+      'usage: profile-summary.ts FILE.cpuprofile|DIR [TOP] [--window MS [--after NAME]]',
+    );
+  }
   const file = (await stat(given)).isDirectory() ? await largestProfile(given) : given;
-  const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+  const whole = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+  const profile = values.window ? busiestWindow(whole, Number(values.window), values.after) : whole;
   const summary = summariseProfile(profile, top ? Number(top) : 25);
   const print = (title: string, lines: ProfileLine[]) => {
     process.stdout.write(`\n${title}\n`);

@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { TOKEN_EXPIRED_MESSAGE } from '@tidings/protocol';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +46,37 @@ describe('WebSocket handshake and authentication', () => {
       const client = await openWs(wsPath(), { headers });
       expect((await client.next()).type).toBe('connection_established');
       client.close();
+    }
+  });
+
+  it('sends the upgrade response and the greeting in one write', async () => {
+    // Counts the writes the server hands its end of each upgraded socket, from before the
+    // gateway sees the upgrade until the client has both.
+    const writes: string[] = [];
+    const countWrites = (_request: IncomingMessage, socket: Socket) => {
+      const writable = socket as unknown as Record<string, (...args: unknown[]) => void>;
+      for (const method of ['_write', '_writev']) {
+        const original = writable[method]!;
+        writable[method] = function (this: unknown, ...args: unknown[]) {
+          writes.push(method);
+          original.apply(this, args);
+        };
+      }
+    };
+    const http = server.app.http.server;
+    http.prependListener('upgrade', countWrites);
+    try {
+      for (const path of ['/ws', '/ws?batch=1']) {
+        writes.length = 0;
+        const client = await openWs(`${wsPath()}${path.slice(3)}`, { expectAuth: false });
+        // openWs returns once connection_established has arrived.
+        expect(client.received[0]?.type).toBe('connection_established');
+        expect(writes, path).toEqual(['_writev']);
+        client.close();
+        await client.closed;
+      }
+    } finally {
+      http.off('upgrade', countWrites);
     }
   });
 
@@ -121,6 +154,14 @@ describe('WebSocket handshake and authentication', () => {
       reason: 'auth-failed',
       code: 'TOKEN_INVALID',
     });
+    expect(await client.closed).toEqual({ code: 1008, reason: 'auth-failed' });
+  });
+
+  it('refuses another spelling of a good token (a padded signature) as invalid', async () => {
+    const user = await createTestUser(server);
+    const client = await openWs(wsPath(), { expectAuth: false });
+    client.send({ type: 'auth', token: `${user.accessToken}=` });
+    expect(await client.next()).toMatchObject({ type: 'auth_failed', code: 'TOKEN_INVALID' });
     expect(await client.closed).toEqual({ code: 1008, reason: 'auth-failed' });
   });
 

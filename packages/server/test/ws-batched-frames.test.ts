@@ -89,6 +89,21 @@ describe('batched WebSocket frames (?batch=1)', () => {
     follower.close();
   });
 
+  it('answers auth and join_note sent together in one frame', async () => {
+    const user = await createTestUser(server);
+    const note = await server.app.context.data.notes.create({ userId: user.userId }, {});
+    const client = await openWs(`${server.wsUrl}/ws?batch=1`, { expectAuth: false });
+    client.send({ type: 'auth', token: user.accessToken });
+    client.send({ type: 'join_note', noteId: note.id });
+    expect((await client.take(2)).map((message) => message.type)).toEqual([
+      'auth_success',
+      'note_joined',
+    ]);
+    // The greeting, then both replies: auth_success waited while join_note was queued.
+    expect(client.frames).toHaveLength(2);
+    client.close();
+  });
+
   it('splits a replay page into frames under the cap, then says resumed after all of them', async () => {
     const user = await createTestUser(server);
     // Enough small events that one page of 500 passes the frame cap.

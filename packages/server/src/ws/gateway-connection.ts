@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   type ClientMessage,
   type ErrorCode,
@@ -22,10 +21,11 @@ import { ConnectionEvents } from './connection-events';
 import { type BudgetedStream, SendBudget } from '../sync/send-budget';
 import { encodeEvent, encodeEventBytes, variantFor } from './event-encoding';
 import { parseClientMessage, readClientMsgId } from './message-parsing';
+import { randomText } from './random-text';
 import { decodeFrame, unwrapMessage } from './inbound-message';
-import { type FrameCoalescer, OutboundFrames } from './outbound-frames';
+import { type FrameCoalescer, type FrameSink, OutboundFrames } from './outbound-frames';
 import type { RateGuard, RateStreak } from './rate-guard';
-import { SerialQueue } from './serial-queue';
+import { type MessageFlow, SerialQueue } from './serial-queue';
 import {
   hasJoined,
   joinedCount,
@@ -77,13 +77,21 @@ export interface GatewayDeps {
  * exactly once in seq order, and every way it can end going through `end()`.
  */
 export class GatewayConnection
-  implements DeadlineTarget, DeliverySink, FanoutMember, BudgetedStream, SocketListener, RateStreak
+  implements
+    DeadlineTarget,
+    DeliverySink,
+    FanoutMember,
+    BudgetedStream,
+    SocketListener,
+    RateStreak,
+    FrameSink,
+    MessageFlow
 {
   /**
    * Names the connection in logs and as the origin of its own changes. Random bytes, not
    * randomUUID(): Node builds a UUID as a rope of nine strings, several hundred bytes per socket.
    */
-  readonly id = randomBytes(12).toString('base64url');
+  readonly id = randomText(12, 'base64url');
   principal: Principal | null = null;
   /** The `since` of the upgrade URL, applied when the connection authenticates. */
   private resumeFrom: number | undefined;
@@ -116,7 +124,7 @@ export class GatewayConnection
     options: { batchFrames: boolean },
   ) {
     this.frames = options.batchFrames ? new OutboundFrames(this, deps.coalescer) : null;
-    this.queue = new SerialQueue(MAX_WAITING_MESSAGES, ws);
+    this.queue = new SerialQueue(MAX_WAITING_MESSAGES, this);
     this.budget = new SendBudget(this, deps.context.config.ws.maxBufferedBytes);
     deps.context.metrics.wsConnectionOpened();
     ws.listen(this);
@@ -170,6 +178,9 @@ export class GatewayConnection
         ? 'Connected; authenticating with the credentials of the upgrade request.'
         : 'Connected; send {"type":"auth","token":"<access token>"} to authenticate.',
     });
+    // Now, not at the end of the tick: the gateway holds the upgrade response back (corked) so
+    // that both go out in one write.
+    this.frames?.flush();
     this.setDeadline('auth-timeout', Date.now() + config.ws.authTimeoutMs);
     if (credential) this.queue.push(() => this.authenticate(credential.token, since));
   }
@@ -222,6 +233,25 @@ export class GatewayConnection
   private sendSerialised(text: string): void {
     if (this.frames) this.frames.push(text);
     else this.sendFrame(text);
+  }
+
+  /** Whether a received message waits its turn (the FrameSink of OutboundFrames). */
+  hasWaitingInput(): boolean {
+    return this.queue.waiting > 0;
+  }
+
+  /** Too many messages wait (the MessageFlow of SerialQueue): TCP backpressure on the client. */
+  pauseReading(): void {
+    this.ws.pause();
+  }
+
+  resumeReading(): void {
+    this.ws.resume();
+  }
+
+  /** Replies held while further messages waited (outbound-frames.ts) go out now. */
+  allHandled(): void {
+    this.frames?.flush();
   }
 
   /**
@@ -334,7 +364,7 @@ export class GatewayConnection
     }
     if (this.ended) return;
     this.principal = principal;
-    this.sessionSecret = randomBytes(32).toString('hex');
+    this.sessionSecret = randomText(32, 'hex');
     const resume =
       since === undefined ? null : await context.sync.reader.canResumeFrom(userId, since);
     if (this.ended) return;

@@ -99,7 +99,7 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
       refuseUpgrade(socket, 403, 'Forbidden', 'ORIGIN_FORBIDDEN');
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => {
+    const onWebSocket = (ws: GatewaySocket): void => {
       openSockets.add(ws);
       const credential = upgradeCredential(request, url, config, (header) =>
         http.parseCookie(header),
@@ -113,7 +113,16 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
       }
       registry.add(connection);
       connection.start(credential, since);
-    });
+    };
+    // The upgrade response and the greeting leave in one write: a write system call is a good
+    // part of what a connect costs (the connect bench). `ws` completes the upgrade, and so calls
+    // back, synchronously; a refused handshake ends the socket, which uncorks it as well.
+    socket.cork();
+    try {
+      wss.handleUpgrade(request, socket, head, onWebSocket);
+    } finally {
+      socket.uncork();
+    }
   }
   http.server.on('upgrade', onUpgrade);
   registerWebSocketStatusRoute(http, config, registry, context.census);

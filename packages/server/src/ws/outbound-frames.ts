@@ -10,6 +10,8 @@ export const MAX_BATCH_FRAME_CHARS = 64 * 1024;
 /** Where frames go: the connection's socket, within its send budget. */
 export interface FrameSink {
   sendFrame(frame: string): void;
+  /** Whether a message the client already sent is waiting its turn. */
+  hasWaitingInput(): boolean;
 }
 
 /** The span over which the server's event rate is counted. */
@@ -83,7 +85,11 @@ export class FrameCoalescer {
  * A socket that had a frame less than the coalescing window ago gets its next events with the
  * coalescer's tick instead: a quiet socket never waits, a busy one waits at most the window.
  * Replies and every other message that is not a change event go out at the end of the tick,
- * taking any held events with them (order is exact).
+ * taking any held events with them (order is exact), unless a message the client already sent
+ * is waiting its turn: then everything due waits for that message's replies, so a client that
+ * sends `auth` and `join_note` together gets both answers in one frame (one write instead of
+ * two, a good part of a connect), and at most until the coalescer's tick when the client keeps
+ * sending.
  *
  * The flush runs as a microtask rather than a `setImmediate`: the bursts worth batching (a group
  * commit's `hub.publish`, a replay page) are synchronous, so the microtask already takes each
@@ -121,17 +127,22 @@ export class OutboundFrames {
     this.chars += message.length + 1;
     if (this.flushAtTickEnd) return;
     if (serverBusy && now - this.lastFrameAt < this.coalescer.windowMs) {
-      if (!this.heldForCoalescer) {
-        this.heldForCoalescer = true;
-        this.coalescer.later(this);
-      }
+      this.holdForCoalescer();
       return;
     }
     this.flushAtTickEnd = true;
     queueMicrotask(() => {
       this.flushAtTickEnd = false;
-      this.flush();
+      if (this.sink.hasWaitingInput()) this.holdForCoalescer();
+      else this.flush();
     });
+  }
+
+  /** What is queued goes out with the next frame, or at the coalescer's tick at the latest. */
+  private holdForCoalescer(): void {
+    if (this.heldForCoalescer) return;
+    this.heldForCoalescer = true;
+    this.coalescer.later(this);
   }
 
   /** Writes what is queued now, as one frame (before a close frame, for one). */

@@ -1,3 +1,11 @@
+/** The connection whose messages a SerialQueue runs (an object, not closures: one per socket). */
+export interface MessageFlow {
+  pauseReading(): void;
+  resumeReading(): void;
+  /** The last waiting message has been handled. */
+  allHandled(): void;
+}
+
 /**
  * Runs one connection's messages strictly one after another, in arrival order, so that a
  * `join_note` is done before the `note_update` sent after it. When too many messages wait, the
@@ -15,8 +23,13 @@ export class SerialQueue {
 
   constructor(
     private readonly maxWaiting: number,
-    private readonly flow: { pause(): void; resume(): void },
+    private readonly flow: MessageFlow,
   ) {}
+
+  /** Messages received and not yet started. */
+  get waiting(): number {
+    return this.tasks?.length ?? 0;
+  }
 
   push(task: () => Promise<void>): void {
     if (this.stopped) return;
@@ -24,7 +37,7 @@ export class SerialQueue {
     tasks.push(task);
     if (tasks.length > this.maxWaiting && !this.paused) {
       this.paused = true;
-      this.flow.pause();
+      this.flow.pauseReading();
     }
     if (!this.running) void this.drain();
   }
@@ -43,10 +56,11 @@ export class SerialQueue {
       await task().catch(() => undefined);
       if (this.paused && (this.tasks?.length ?? 0) <= this.maxWaiting / 2) {
         this.paused = false;
-        this.flow.resume();
+        this.flow.resumeReading();
       }
     }
     this.tasks = null;
     this.running = false;
+    if (!this.stopped) this.flow.allHandled();
   }
 }

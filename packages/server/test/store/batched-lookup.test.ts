@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BatchedLookup } from '../../src/store/batched-lookup';
 
 /** A fake table whose reads are recorded and can be held open, to see what each read covers. */
@@ -23,6 +23,10 @@ function fakeTable(values: Record<string, number>) {
 }
 
 describe('BatchedLookup', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('answers the keys asked for together with one read, each key once', async () => {
     const table = fakeTable({ a: 1, b: 2 });
     const lookup = new BatchedLookup<string, number>((keys) => table.loadMany(keys));
@@ -69,5 +73,28 @@ describe('BatchedLookup', () => {
     await expect(lookup.get('a')).rejects.toThrow('database unavailable');
     fail = false;
     expect(await lookup.get('a')).toBe(7);
+  });
+
+  it('under load, gathers the keys asked for over the interval after a read into one read', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setImmediate', 'performance'] });
+    const table = fakeTable({ a: 1, b: 2, c: 3 });
+    const lookup = new BatchedLookup<string, number>((keys) => table.loadMany(keys), 500, 5);
+    const first = lookup.get('a');
+    await vi.advanceTimersToNextTimerAsync();
+    expect(await first).toBe(1);
+    // Asked in different turns of the loop, both within 5 ms of the first read's start.
+    const second = lookup.get('b');
+    await vi.advanceTimersByTimeAsync(1);
+    const third = lookup.get('c');
+    expect(table.reads).toEqual([['a']]);
+    await vi.advanceTimersByTimeAsync(4);
+    expect(await Promise.all([second, third])).toEqual([2, 3]);
+    expect(table.reads).toEqual([['a'], ['b', 'c']]);
+    // Quiet again: the next key is read on the next turn, without waiting.
+    await vi.advanceTimersByTimeAsync(100);
+    const later = lookup.get('a');
+    await vi.advanceTimersToNextTimerAsync();
+    expect(await later).toBe(1);
+    expect(table.reads).toEqual([['a'], ['b', 'c'], ['a']]);
   });
 });

@@ -6,8 +6,13 @@ function recordingSink() {
   const frames: { at: number; messages: unknown }[] = [];
   return {
     frames,
+    /** Messages the client sent that wait their turn (GatewayConnection's SerialQueue). */
+    waitingInput: 0,
     sendFrame(frame: string) {
       frames.push({ at: Date.now(), messages: JSON.parse(frame) });
+    },
+    hasWaitingInput() {
+      return this.waitingInput > 0;
     },
   };
 }
@@ -111,5 +116,38 @@ describe('OutboundFrames', () => {
     frames.push('{"n":7}', true);
     await endOfTick();
     expect(sink.frames.slice(-2).map((frame) => frame.messages)).toEqual([{ n: 6 }, { n: 7 }]);
+  });
+
+  it('holds replies while a message the client sent waits, then sends them together', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const sink = recordingSink();
+    const frames = new OutboundFrames(sink, new FrameCoalescer(25));
+    sink.waitingInput = 1;
+    frames.push('{"type":"auth_success"}');
+    await endOfTick();
+    expect(sink.frames).toEqual([]);
+    // The waiting message is handled: its reply goes out with the held one.
+    sink.waitingInput = 0;
+    frames.push('{"type":"note_joined"}');
+    await endOfTick();
+    expect(sink.frames.map((frame) => frame.messages)).toEqual([
+      [{ type: 'auth_success' }, { type: 'note_joined' }],
+    ]);
+  });
+
+  it('holds replies at most until the shared tick while the client keeps sending', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const sink = recordingSink();
+    const frames = new OutboundFrames(sink, new FrameCoalescer(25));
+    sink.waitingInput = 3;
+    frames.push('{"n":1}');
+    await endOfTick();
+    vi.advanceTimersByTime(10);
+    frames.push('{"n":2}');
+    await endOfTick();
+    expect(sink.frames).toEqual([]);
+    vi.advanceTimersByTime(15);
+    expect(sink.frames.map((frame) => frame.messages)).toEqual([[{ n: 1 }, { n: 2 }]]);
+    expect(sink.frames[0]!.at).toBe(25);
   });
 });

@@ -16,11 +16,12 @@ function gatedTask(name: string, log: string[]) {
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
+const quietFlow = () => ({ pauseReading() {}, resumeReading() {}, allHandled() {} });
 
 describe('SerialQueue', () => {
   it('runs tasks one after another in arrival order, also after going idle', async () => {
     const log: string[] = [];
-    const queue = new SerialQueue(10, { pause() {}, resume() {} });
+    const queue = new SerialQueue(10, quietFlow());
     const first = gatedTask('a', log);
     const second = gatedTask('b', log);
     queue.push(first.run);
@@ -43,8 +44,9 @@ describe('SerialQueue', () => {
   it('pauses the reader past the limit and resumes it at half', async () => {
     const flow: string[] = [];
     const queue = new SerialQueue(2, {
-      pause: () => flow.push('pause'),
-      resume: () => flow.push('resume'),
+      pauseReading: () => flow.push('pause'),
+      resumeReading: () => flow.push('resume'),
+      allHandled: () => flow.push('all handled'),
     });
     const log: string[] = [];
     const tasks = Array.from({ length: 4 }, (_, index) => gatedTask(`t${index}`, log));
@@ -55,13 +57,13 @@ describe('SerialQueue', () => {
       task.finish();
       await tick();
     }
-    expect(flow).toEqual(['pause', 'resume']);
+    expect(flow).toEqual(['pause', 'resume', 'all handled']);
     expect(log.filter((entry) => entry.endsWith(':end'))).toHaveLength(4);
   });
 
   it('drops what waits once stopped, and takes nothing after', async () => {
     const log: string[] = [];
-    const queue = new SerialQueue(10, { pause() {}, resume() {} });
+    const queue = new SerialQueue(10, quietFlow());
     const running = gatedTask('running', log);
     queue.push(running.run);
     queue.push(gatedTask('waiting', log).run);
@@ -70,5 +72,27 @@ describe('SerialQueue', () => {
     running.finish();
     await tick();
     expect(log).toEqual(['running:start', 'running:end']);
+  });
+
+  it('counts the messages waiting, and says when the last one has been handled', async () => {
+    const handled: number[] = [];
+    const queue: SerialQueue = new SerialQueue(10, {
+      pauseReading() {},
+      resumeReading() {},
+      allHandled: () => handled.push(queue.waiting),
+    });
+    const log: string[] = [];
+    const first = gatedTask('a', log);
+    const second = gatedTask('b', log);
+    queue.push(first.run);
+    queue.push(second.run);
+    expect(queue.waiting).toBe(1);
+    first.finish();
+    await tick();
+    expect(queue.waiting).toBe(0);
+    expect(handled).toEqual([]);
+    second.finish();
+    await tick();
+    expect(handled).toEqual([0]);
   });
 });
