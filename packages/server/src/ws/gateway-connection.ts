@@ -26,6 +26,7 @@ import { decodeFrame, unwrapMessage } from './inbound-message';
 import { type FrameCoalescer, type FrameSink, OutboundFrames } from './outbound-frames';
 import type { RateGuard, RateStreak } from './rate-guard';
 import { type MessageFlow, SerialQueue } from './serial-queue';
+import { PipelinedUpdates } from './pipelined-updates';
 import {
   hasJoined,
   joinedCount,
@@ -119,11 +120,8 @@ export class GatewayConnection
   /** Set when the client opted in to batched frames (`?batch=1`); null writes frame by frame. */
   private readonly frames: OutboundFrames | null;
   private ended = false;
-  /** The answer of the latest pipelined update; null while none is in flight. */
-  private answered: Promise<void> | null = null;
-  private updatesInFlight = 0;
-  /** The clientMsgIds of pipelined updates in flight; made on the first. */
-  private inFlightIds: Set<string> | null = null;
+  /** Note updates submitted and not yet answered; made on the first (pipelineUpdate). */
+  private pipelined: PipelinedUpdates | null = null;
 
   constructor(
     private readonly ws: GatewaySocket,
@@ -662,12 +660,13 @@ export class GatewayConnection
     if (message.type !== 'note_update' || message.changes.tags !== undefined) return false;
     if (!this.principal || !this.events) return false;
     const id = message.clientMsgId;
-    return id === undefined || !this.inFlightIds?.has(id);
+    return id === undefined || !this.pipelined?.has(id);
   }
 
   private async pipelineUpdate(message: NoteUpdateMessage): Promise<void> {
+    const pipelined = (this.pipelined ??= new PipelinedUpdates());
     // Bounded: past this many unanswered, the next waits (and with it the socket's reading).
-    if (this.updatesInFlight >= MAX_UPDATES_IN_FLIGHT) await this.writesAnswered();
+    if (pipelined.size >= MAX_UPDATES_IN_FLIGHT) await pipelined.settled();
     const principal = this.principal;
     if (this.ended || !principal) return;
     const { context, applied } = this.deps;
@@ -679,31 +678,16 @@ export class GatewayConnection
     const { clientMsgId } = message;
     // Submitted to the batcher before this returns (updateWithSeq), so in arrival order.
     const outcome = applyWrite({ data: context.data, applied, actor }, message);
-    if (clientMsgId !== undefined) (this.inFlightIds ??= new Set()).add(clientMsgId);
-    this.updatesInFlight += 1;
-    const previous = this.answered;
-    const answered = (async () => {
-      let reply: ServerMessage | null = null;
-      let failure: unknown = null;
-      try {
-        reply = await outcome;
-      } catch (error) {
-        failure = error;
-      }
-      await previous;
-      if (clientMsgId !== undefined) this.inFlightIds?.delete(clientMsgId);
-      this.updatesInFlight -= 1;
-      if (this.updatesInFlight === 0) this.answered = null;
+    pipelined.add(outcome, clientMsgId, (reply, failure) => {
       if (this.ended) return;
       if (reply) this.send(withId(reply, clientMsgId));
       else this.replyFailure(failure, clientMsgId);
-    })();
-    this.answered = answered;
+    });
   }
 
   /** Resolves once every pipelined update has been answered (at once when none is in flight). */
   private async writesAnswered(): Promise<void> {
-    while (this.answered) await this.answered;
+    if (this.pipelined?.size) await this.pipelined.settled();
   }
 
   private replyFailure(error: unknown, clientMsgId: string | undefined): void {
