@@ -368,7 +368,7 @@ describe('note update batcher', () => {
     const results = await Promise.all(
       ['1', '2', '3', '4', '5'].map((id) => batcher.submit(request(id))),
     );
-    expect(results.map((item) => item.id)).toEqual(['1', '2', '3', '4', '5']);
+    expect(results.map((item) => item.note.id)).toEqual(['1', '2', '3', '4', '5']);
     expect(batches).toEqual([['1', '2'], ['3', '4'], ['5']]);
   });
 

@@ -53,6 +53,13 @@ export async function writeNoteBatch(
     });
     return { ...plan, events: log.withSeqs(seqBefore) };
   });
+  // Each change's seq goes back with its outcome: a connection's replies carry their own seq
+  // even when several of its updates share this batch (and one publish).
+  applied.forEach((item, position) => {
+    const outcome = outcomes[item.index];
+    const event = events[position];
+    if (outcome?.ok && event) outcome.seq = event.seq;
+  });
   publish(deps, applied, events, outcomes);
   return outcomes;
 }

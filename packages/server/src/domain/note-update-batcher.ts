@@ -12,7 +12,13 @@ export interface NoteUpdateRequest {
 }
 
 /** Each request's own result: one failing item never fails the others. */
-export type UpdateOutcome = { ok: true; note: Note } | { ok: false; error: unknown };
+export type UpdateOutcome = { ok: true; note: Note; seq?: number } | { ok: false; error: unknown };
+
+/** A committed update: the note after it and, when it changed anything, its change's seq. */
+export interface UpdateResult {
+  note: Note;
+  seq?: number;
+}
 
 export interface NoteUpdateBatcherOptions {
   /** How long the first write of a batch waits for company; 0 means to the end of this tick. */
@@ -27,7 +33,7 @@ export interface NoteUpdateBatcherOptions {
 
 interface Waiting {
   request: NoteUpdateRequest;
-  resolve: (note: Note) => void;
+  resolve: (result: UpdateResult) => void;
   reject: (error: unknown) => void;
 }
 
@@ -40,7 +46,7 @@ interface Waiting {
  * after the previous one answered, so its own writes are never reordered.
  */
 export function createNoteUpdateBatcher(options: NoteUpdateBatcherOptions): {
-  submit(request: NoteUpdateRequest): Promise<Note>;
+  submit(request: NoteUpdateRequest): Promise<UpdateResult>;
 } {
   let queue: Waiting[] = [];
   let scheduled = false;
@@ -80,20 +86,22 @@ export function createNoteUpdateBatcher(options: NoteUpdateBatcherOptions): {
       // Something no per-item check foresaw (a deadlock, a constraint): retry each alone, in
       // arrival order, so only the write that causes it fails.
       for (const waiting of batch) {
-        await options.applyOne(waiting.request).then(waiting.resolve, waiting.reject);
+        await options
+          .applyOne(waiting.request)
+          .then((note) => waiting.resolve({ note }), waiting.reject);
       }
       return;
     }
     batch.forEach((waiting, index) => {
       const outcome = outcomes[index];
-      if (outcome?.ok) waiting.resolve(outcome.note);
+      if (outcome?.ok) waiting.resolve({ note: outcome.note, seq: outcome.seq });
       else waiting.reject(outcome ? outcome.error : new Error('batch returned too few outcomes'));
     });
   }
 
   return {
     submit(request) {
-      return new Promise<Note>((resolve, reject) => {
+      return new Promise<UpdateResult>((resolve, reject) => {
         queue.push({ request, resolve, reject });
         if (queue.length >= options.maxBatch) schedule(0);
         else schedule(options.windowMs);

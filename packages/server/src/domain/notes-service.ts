@@ -9,7 +9,11 @@ import { notFound, recordId } from './ids';
 import { loadTagNames, replaceNoteTags } from './note-tags';
 import { listNotes } from './note-list';
 import { writeNoteBatch } from './note-batch-writer';
-import { createNoteUpdateBatcher, type NoteUpdateRequest } from './note-update-batcher';
+import {
+  createNoteUpdateBatcher,
+  type NoteUpdateRequest,
+  type UpdateResult,
+} from './note-update-batcher';
 import { findVersion, listVersions, recordVersion, type VersionRecording } from './note-versions';
 import { compareCodePoints, type NoteRow, toNote } from './records';
 import { type ChangeDeps, type Emit, runChange } from './run-change';
@@ -57,15 +61,27 @@ export function createNotesService(deps: NotesDeps): NotesService {
   });
 
   /** Title, content and flag edits (typing) are group-committed; tag changes go alone. */
+  async function updateWithSeq(
+    actor: Actor,
+    rawNoteId: string,
+    changes: NoteChanges,
+    baseVersion?: number,
+  ): Promise<UpdateResult> {
+    const noteId = recordId(rawNoteId, 'Note');
+    const request = { actor, noteId, changes, baseVersion };
+    // Submitted before the first await: updates called one after another join the batcher in
+    // that order (the WebSocket gateway relies on it to pipeline a connection's updates).
+    if (changes.tags === undefined) return batcher.submit(request);
+    return { note: await updateAlone(request) };
+  }
+
   async function update(
     actor: Actor,
     rawNoteId: string,
     changes: NoteChanges,
     baseVersion?: number,
   ): Promise<Note> {
-    const noteId = recordId(rawNoteId, 'Note');
-    const request = { actor, noteId, changes, baseVersion };
-    return changes.tags === undefined ? batcher.submit(request) : updateAlone(request);
+    return (await updateWithSeq(actor, rawNoteId, changes, baseVersion)).note;
   }
 
   // Joins that arrive together (a reconnect storm) read their notes' owners in one statement.
@@ -105,6 +121,7 @@ export function createNotesService(deps: NotesDeps): NotesService {
     },
 
     update,
+    updateWithSeq,
 
     async remove(actor, rawNoteId, { permanent }) {
       const noteId = recordId(rawNoteId, 'Note');

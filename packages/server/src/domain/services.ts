@@ -1,4 +1,5 @@
 import type { Folder, FolderChanges, Note, NoteChanges, NoteVersion, Tag } from '@tidings/protocol';
+import type { UpdateResult } from './note-update-batcher';
 import type { ChangeContext } from './run-change';
 
 /**
@@ -44,6 +45,17 @@ export interface NotesService {
    * 409 VERSION_CONFLICT with `details.current` (the server's note).
    */
   update(actor: Actor, noteId: string, changes: NoteChanges, baseVersion?: number): Promise<Note>;
+  /**
+   * `update`, with the seq of the change when it is known (title, content and flag edits, which
+   * are group-committed; not tag changes). Submitted synchronously: calls made one after another
+   * are applied in that order.
+   */
+  updateWithSeq(
+    actor: Actor,
+    noteId: string,
+    changes: NoteChanges,
+    baseVersion?: number,
+  ): Promise<UpdateResult>;
   /** To the trash (`permanent: false`) or gone for good. */
   remove(actor: Actor, noteId: string, options: { permanent: boolean }): Promise<void>;
   versions(userId: string, noteId: string): Promise<NoteVersion[]>;

@@ -26,6 +26,7 @@ import { decodeFrame, unwrapMessage } from './inbound-message';
 import { type FrameCoalescer, type FrameSink, OutboundFrames } from './outbound-frames';
 import type { RateGuard, RateStreak } from './rate-guard';
 import { type MessageFlow, SerialQueue } from './serial-queue';
+import { PipelinedUpdates } from './pipelined-updates';
 import {
   hasJoined,
   joinedCount,
@@ -42,6 +43,8 @@ const MAX_WAITING_MESSAGES = 32;
 /** How often a paced replay checks whether the socket has drained. */
 /** `ws.send` options of every frame: text, even when handed bytes. */
 const TEXT_FRAME = { binary: false } as const;
+/** Note updates one connection may have submitted and not yet had answered (pipelined). */
+const MAX_UPDATES_IN_FLIGHT = 64;
 /** Notes one connection may have joined at once; a client shows a handful. */
 const MAX_JOINED_NOTES = 1_000;
 
@@ -117,6 +120,8 @@ export class GatewayConnection
   /** Set when the client opted in to batched frames (`?batch=1`); null writes frame by frame. */
   private readonly frames: OutboundFrames | null;
   private ended = false;
+  /** Note updates submitted and not yet answered; made on the first (pipelineUpdate). */
+  private pipelined: PipelinedUpdates | null = null;
 
   constructor(
     private readonly ws: GatewaySocket,
@@ -531,6 +536,7 @@ export class GatewayConnection
         return;
       }
       if (verdict.kind === 'dropped') {
+        await this.writesAnswered();
         const { retryAfterMs } = verdict;
         const text = `Too many messages; this one was dropped. Retry after ${retryAfterMs} ms.`;
         this.sendError('RATE_LIMITED', text, clientMsgId, { retryAfterMs });
@@ -545,9 +551,16 @@ export class GatewayConnection
       });
       const message = parseClientMessage(payload);
       clientMsgId = 'clientMsgId' in message ? message.clientMsgId : undefined;
+      if (this.canPipeline(message)) {
+        await this.pipelineUpdate(message);
+        return;
+      }
+      // Everything else starts once the updates before it are answered, as if one at a time.
+      await this.writesAnswered();
       await this.dispatch(message);
     } catch (error) {
       if (this.ended) return;
+      await this.writesAnswered();
       if (isAppError(error)) {
         this.sendError(error.code, error.message, clientMsgId, error.details);
         return;
@@ -622,12 +635,72 @@ export class GatewayConnection
     const actor: Actor = { userId, originId: this.id, sessionId: this.principal?.sessionId };
     const ownSeqBefore = this.events?.lastOwnSeq ?? 0;
     let reply = await applyWrite({ data: context.data, applied, actor }, message);
-    // The change's own event is not echoed to this connection: its seq rides on the reply.
+    // The change's own event is not echoed to this connection: its seq rides on the reply. A
+    // group-committed update knows its seq; otherwise it is the connection's latest own event,
+    // which is this change's, since nothing else of this connection's was in flight.
     const ownSeq = this.events?.lastOwnSeq ?? 0;
-    if (ownSeq > ownSeqBefore) reply = { ...reply, seq: ownSeq } as ServerMessage;
+    if (!('seq' in reply) && ownSeq > ownSeqBefore)
+      reply = { ...reply, seq: ownSeq } as ServerMessage;
     this.send(withId(reply, message.clientMsgId));
   }
+
+  // -------------------------------------------------------------------------------------------
+  // Pipelined note updates
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Title, content and flag edits (the group-committed kind) need not wait for the one before
+   * them to commit: they join the batcher in arrival order (so they apply in order, several in
+   * one transaction) while the next message is read, and their replies go out in order. A
+   * client typing fast then costs one transaction per batch, not one per keystroke. A
+   * `clientMsgId` already in flight is not pipelined: it waits, and is then answered as the
+   * retry it is.
+   */
+  private canPipeline(message: ClientMessage): message is NoteUpdateMessage {
+    if (message.type !== 'note_update' || message.changes.tags !== undefined) return false;
+    if (!this.principal || !this.events) return false;
+    const id = message.clientMsgId;
+    return id === undefined || !this.pipelined?.has(id);
+  }
+
+  private async pipelineUpdate(message: NoteUpdateMessage): Promise<void> {
+    const pipelined = (this.pipelined ??= new PipelinedUpdates());
+    // Bounded: past this many unanswered, the next waits (and with it the socket's reading).
+    if (pipelined.size >= MAX_UPDATES_IN_FLIGHT) await pipelined.settled();
+    const principal = this.principal;
+    if (this.ended || !principal) return;
+    const { context, applied } = this.deps;
+    const actor: Actor = {
+      userId: principal.userId,
+      originId: this.id,
+      sessionId: principal.sessionId,
+    };
+    const { clientMsgId } = message;
+    // Submitted to the batcher before this returns (updateWithSeq), so in arrival order.
+    const outcome = applyWrite({ data: context.data, applied, actor }, message);
+    pipelined.add(outcome, clientMsgId, (reply, failure) => {
+      if (this.ended) return;
+      if (reply) this.send(withId(reply, clientMsgId));
+      else this.replyFailure(failure, clientMsgId);
+    });
+  }
+
+  /** Resolves once every pipelined update has been answered (at once when none is in flight). */
+  private async writesAnswered(): Promise<void> {
+    if (this.pipelined?.size) await this.pipelined.settled();
+  }
+
+  private replyFailure(error: unknown, clientMsgId: string | undefined): void {
+    if (isAppError(error)) {
+      this.sendError(error.code, error.message, clientMsgId, error.details);
+      return;
+    }
+    this.deps.log.error({ err: error, connectionId: this.id }, 'websocket message failed');
+    this.sendError('INTERNAL_ERROR', 'The message could not be processed.', clientMsgId);
+  }
 }
+
+type NoteUpdateMessage = Extract<ClientMessage, { type: 'note_update' }>;
 
 function withId<M extends ServerMessage>(message: M, clientMsgId: string | undefined): M {
   return clientMsgId === undefined ? message : { ...message, clientMsgId };

@@ -36,12 +36,14 @@ async function currentFolder(data: DataServices, userId: string, folderId: strin
 export const WRITE_HANDLERS: { [T in WriteType]: WriteHandler<T> } = {
   note_update: {
     async apply(data, actor, { noteId, changes, baseVersion }) {
-      const note = await data.notes.update(actor, noteId, changes, baseVersion);
+      // Submitted before the first await (see updateWithSeq): pipelined updates keep their order.
+      const { note, seq } = await data.notes.updateWithSeq(actor, noteId, changes, baseVersion);
       const reply = {
         type: 'note_update_success',
         noteId,
         updatedNote: note,
         timestamp: Date.now(),
+        ...(seq === undefined ? {} : { seq }),
       } as const;
       return { reply, recordId: noteId };
     },
