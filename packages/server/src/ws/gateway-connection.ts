@@ -1,5 +1,6 @@
 import {
   type ClientMessage,
+  type ClientMessageOf,
   type ErrorCode,
   type ServerMessage,
   type SyncEvent,
@@ -561,12 +562,7 @@ export class GatewayConnection
     } catch (error) {
       if (this.ended) return;
       await this.writesAnswered();
-      if (isAppError(error)) {
-        this.sendError(error.code, error.message, clientMsgId, error.details);
-        return;
-      }
-      this.deps.log.error({ err: error, connectionId: this.id }, 'websocket message failed');
-      this.sendError('INTERNAL_ERROR', 'The message could not be processed.', clientMsgId);
+      this.replyFailure(error, clientMsgId);
     }
   }
 
@@ -627,20 +623,16 @@ export class GatewayConnection
     );
   }
 
-  private async write(
-    userId: string,
-    message: Extract<ClientMessage, { type: WriteType }>,
-  ): Promise<void> {
-    const { context, applied } = this.deps;
-    const actor: Actor = { userId, originId: this.id, sessionId: this.principal?.sessionId };
+  private async write(userId: string, message: ClientMessageOf<WriteType>): Promise<void> {
     const ownSeqBefore = this.events?.lastOwnSeq ?? 0;
-    let reply = await applyWrite({ data: context.data, applied, actor }, message);
+    let reply = await this.applyAs(userId, message);
     // The change's own event is not echoed to this connection: its seq rides on the reply. A
     // group-committed update knows its seq; otherwise it is the connection's latest own event,
     // which is this change's, since nothing else of this connection's was in flight.
     const ownSeq = this.events?.lastOwnSeq ?? 0;
-    if (!('seq' in reply) && ownSeq > ownSeqBefore)
+    if (!('seq' in reply) && ownSeq > ownSeqBefore) {
       reply = { ...reply, seq: ownSeq } as ServerMessage;
+    }
     this.send(withId(reply, message.clientMsgId));
   }
 
@@ -669,15 +661,9 @@ export class GatewayConnection
     if (pipelined.size >= MAX_UPDATES_IN_FLIGHT) await pipelined.settled();
     const principal = this.principal;
     if (this.ended || !principal) return;
-    const { context, applied } = this.deps;
-    const actor: Actor = {
-      userId: principal.userId,
-      originId: this.id,
-      sessionId: principal.sessionId,
-    };
     const { clientMsgId } = message;
     // Submitted to the batcher before this returns (updateWithSeq), so in arrival order.
-    const outcome = applyWrite({ data: context.data, applied, actor }, message);
+    const outcome = this.applyAs(principal.userId, message);
     pipelined.add(outcome, clientMsgId, (reply, failure) => {
       if (this.ended) return;
       if (reply) this.send(withId(reply, clientMsgId));
@@ -690,6 +676,14 @@ export class GatewayConnection
     if (this.pipelined?.size) await this.pipelined.settled();
   }
 
+  /** Applies a write as this connection (its origin keeps the change from being echoed back). */
+  private applyAs(userId: string, message: ClientMessageOf<WriteType>): Promise<ServerMessage> {
+    const { context, applied } = this.deps;
+    const actor: Actor = { userId, originId: this.id, sessionId: this.principal?.sessionId };
+    return applyWrite({ data: context.data, applied, actor }, message);
+  }
+
+  /** The error answer to a message that failed: its code, or INTERNAL_ERROR (logged). */
   private replyFailure(error: unknown, clientMsgId: string | undefined): void {
     if (isAppError(error)) {
       this.sendError(error.code, error.message, clientMsgId, error.details);
