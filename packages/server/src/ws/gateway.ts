@@ -53,7 +53,7 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
     // Compression costs memory per connection and opens compression-oracle attacks.
     perMessageDeflate: false,
     // Its set of clients costs a closure and a listener array per socket; `openSockets` below
-    // does the same with a hook the connection already calls.
+    // does the same through the connection's `socketClosed` hook.
     clientTracking: false,
   });
   /** Every socket until it has closed (a connection's `end` may come before the close handshake). */
