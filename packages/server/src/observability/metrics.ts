@@ -1,6 +1,7 @@
 import type { ErrorCode } from '@tidings/protocol';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, type Metric, Registry } from 'prom-client';
 import type { ClusterCensus, InstanceFigures } from './cluster-census';
+import { TalliedHistogram } from './tallied-histogram';
 
 export type Transport = 'ws' | 'sse';
 type DependencyStatus = () => 'ok' | 'degraded';
@@ -82,11 +83,21 @@ export function createMetrics(): Metrics {
     labelNames: ['transport'] as const,
     registers,
   });
-  const messagesOut = new Counter({
+  // Counted in plain numbers and added at scrape time: a change event is counted once per
+  // socket it reaches, too often to hash labels each time (see TalliedHistogram).
+  const unreportedOut: Record<Transport, number> = { ws: 0, sse: 0 };
+  new Counter({
     name: 'tidings_messages_out_total',
     help: 'Messages and events sent to clients.',
     labelNames: ['transport'] as const,
     registers,
+    collect() {
+      for (const transport of ['ws', 'sse'] as const) {
+        if (unreportedOut[transport] === 0) continue;
+        this.inc({ transport }, unreportedOut[transport]);
+        unreportedOut[transport] = 0;
+      }
+    },
   });
   const rejections = new Counter({
     name: 'tidings_rejections_total',
@@ -94,13 +105,14 @@ export function createMetrics(): Metrics {
     labelNames: ['code'] as const,
     registers,
   });
-  const latency = new Histogram({
-    name: 'tidings_delivery_latency_seconds',
-    help: 'Time from a change committing to its event being sent to a client.',
-    labelNames: ['transport'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers,
-  });
+  const latency = new TalliedHistogram<Transport>(
+    'tidings_delivery_latency_seconds',
+    'Time from a change committing to its event being sent to a client.',
+    'transport',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  );
+  // The registry only reads `name` and calls `get()`; its types name prom-client's own classes.
+  registry.registerMetric(latency as unknown as Metric);
   const dependencies = new Map<string, DependencyStatus>();
   new Gauge({
     name: 'tidings_dependency_degraded',
@@ -180,11 +192,13 @@ export function createMetrics(): Metrics {
       sseStreams.dec();
     },
     messageIn: (transport) => messagesIn.inc({ transport }),
-    messageOut: (transport) => messagesOut.inc({ transport }),
+    messageOut(transport) {
+      unreportedOut[transport] += 1;
+    },
     rejected: (code) => rejections.inc({ code }),
     delivered(transport, committedAt, now = Date.now()) {
-      messagesOut.inc({ transport });
-      latency.observe({ transport }, Math.max(0, now - committedAt) / 1_000);
+      unreportedOut[transport] += 1;
+      latency.observe(transport, Math.max(0, now - committedAt) / 1_000);
     },
     watchDependency: (name, status) => void dependencies.set(name, status),
     snapshot: () => ({ ...live }),
