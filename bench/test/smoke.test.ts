@@ -47,6 +47,33 @@ describe('bench harness', () => {
     });
   }, 90_000);
 
+  it('runs fan-out and resume against the real Tidings server with zero loss', async () => {
+    const options: BenchOptions = {
+      ...DEFAULTS,
+      ...SMOKE,
+      smoke: true,
+      targets: ['tidings'],
+      workloads: ['fanout', 'resume'],
+      workers: 2,
+    };
+    const run = await runBench(options, () => undefined);
+
+    const [tidings] = run.targets;
+    expect(tidings!.errors).toEqual([]);
+    const fanout = tidings!.fanout!;
+    expect(fanout.sent).toBeGreaterThan(0);
+    expect(fanout.received).toBe(fanout.sent * options.subscribers);
+    expect(fanout.loss).toBe(0);
+    expect(fanout.unexpected).toBe(0);
+    expect(fanout.lostConnections).toBe(0);
+    const resume = tidings!.resume!;
+    expect(resume.changes).toBe(options.resume);
+    // Each way back catches up on everything: every change, or every note through REST.
+    expect(resume.runs.ws?.items).toBe(resume.changes);
+    expect(resume.runs.sse?.items).toBe(resume.changes);
+    expect(resume.runs.rest?.items).toBe(resume.notes);
+  }, 120_000);
+
   it('reads back what it encodes and ranks latencies', () => {
     const body = encodePayload({ room: 3, seq: 7, sentAt: 12.5, phase: 2 }, 'xx|yy');
     expect(decodePayload(body)).toEqual({ room: 3, seq: 7, sentAt: 12.5, phase: 2 });
