@@ -31,6 +31,9 @@ export interface BatchRead {
   stale: boolean;
 }
 
+/** Postgres text from node-postgres, a Date from PGlite's own parsers (executePrepared). */
+type Timestamp = string | Date;
+
 interface ReadRow {
   id: string;
   user_id: string;
@@ -44,12 +47,12 @@ interface ReadRow {
   deleted: boolean;
   hidden: boolean;
   version: number;
-  created_at: string;
-  updated_at: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
   stale: boolean;
   tag_names: string[];
   latest_version: number | null;
-  latest_created_at: string | null;
+  latest_created_at: Timestamp | null;
   latest_author_key: string | null;
   folder_owners: Record<string, string> | null;
 }
@@ -246,7 +249,6 @@ function noteRowOf(row: ReadRow): NoteRow {
     deleted: row.deleted,
     hidden: row.hidden,
     version: row.version,
-    // Both drivers hand timestamps over as Postgres text; drizzle's own columns parse it so too.
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
