@@ -1,4 +1,4 @@
-import { encodeFrame } from '@tidings/protocol';
+import { SharedFrameBytes } from './shared-frame-bytes';
 
 /**
  * Bound of one batched frame, in UTF-16 code units of JSON (about bytes: JSON is mostly ASCII).
@@ -9,7 +9,7 @@ export const MAX_BATCH_FRAME_CHARS = 64 * 1024;
 
 /** Where frames go: the connection's socket, within its send budget. */
 export interface FrameSink {
-  sendFrame(frame: string): void;
+  sendFrame(frame: Buffer): void;
   /** Whether a message the client already sent is waiting its turn. */
   hasWaitingInput(): boolean;
 }
@@ -36,6 +36,8 @@ export class FrameCoalescer {
   private bucketEvents = 0;
   /** Events per second over the last whole bucket. */
   private lastRate = 0;
+  /** Every socket's frames are encoded here: sockets that flush the same messages share bytes. */
+  readonly frameBytes = new SharedFrameBytes();
 
   constructor(
     readonly windowMs: number,
@@ -153,6 +155,6 @@ export class OutboundFrames {
     this.parts = null;
     this.chars = 0;
     this.lastFrameAt = Date.now();
-    this.sink.sendFrame(encodeFrame(parts));
+    this.sink.sendFrame(this.coalescer.frameBytes.of(parts));
   }
 }

@@ -3,13 +3,13 @@ import { FrameCoalescer, OutboundFrames } from '../../src/ws/outbound-frames';
 
 /** A socket that records each frame's messages and when it was written. */
 function recordingSink() {
-  const frames: { at: number; messages: unknown }[] = [];
+  const frames: { at: number; messages: unknown; bytes: Buffer }[] = [];
   return {
     frames,
     /** Messages the client sent that wait their turn (GatewayConnection's SerialQueue). */
     waitingInput: 0,
-    sendFrame(frame: string) {
-      frames.push({ at: Date.now(), messages: JSON.parse(frame) });
+    sendFrame(frame: Buffer) {
+      frames.push({ at: Date.now(), messages: JSON.parse(frame.toString('utf8')), bytes: frame });
     },
     hasWaitingInput() {
       return this.waitingInput > 0;
@@ -32,6 +32,23 @@ describe('OutboundFrames', () => {
     expect(sink.frames).toEqual([]);
     await endOfTick();
     expect(sink.frames.map((frame) => frame.messages)).toEqual([[{ n: 1 }, { n: 2 }]]);
+  });
+
+  it('encodes a frame once for the sockets that flush the same messages in a row', async () => {
+    const coalescer = new FrameCoalescer(25);
+    const [first, second, other] = [recordingSink(), recordingSink(), recordingSink()];
+    const event = '{"type":"note_sync","content":"naïve ☕ 🚀"}';
+    for (const sink of [first, second]) {
+      const frames = new OutboundFrames(sink, coalescer);
+      frames.push(event, true);
+      frames.push('{"n":2}', true);
+    }
+    new OutboundFrames(other, coalescer).push(event, true);
+    await endOfTick();
+    expect(first.frames[0]!.bytes).toBe(second.frames[0]!.bytes);
+    expect(first.frames[0]!.messages).toEqual([JSON.parse(event), { n: 2 }]);
+    expect(other.frames[0]!.bytes).not.toBe(first.frames[0]!.bytes);
+    expect(other.frames[0]!.bytes.toString('utf8')).toBe(event);
   });
 
   it('holds the events of a socket that just had a frame until the shared tick', async () => {
