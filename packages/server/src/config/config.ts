@@ -219,7 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
       // 4 MiB: several full-size messages may wait, a reader that stopped cannot hold more.
       maxBufferedBytes: readInteger(env, 'WS_MAX_BUFFERED_BYTES', 4_194_304, 1024),
       frameCoalesceMs: readNumber(env, 'WS_FRAME_COALESCE_MS', 25),
-      frameCoalesceMinRate: readNumber(env, 'WS_FRAME_COALESCE_MIN_RATE', 20_000),
+      frameCoalesceMinRate: readNumber(env, 'WS_FRAME_COALESCE_MIN_RATE', 60_000),
       requireSignedMessages: readBoolean(env, 'WS_REQUIRE_SIGNED_MESSAGES', false),
       signatureMaxAgeMs: readPositiveNumber(env, 'WS_SIGNATURE_MAX_AGE_MS', 5 * MINUTE_MS),
       maxNoncesPerConnection: readInteger(env, 'WS_MAX_NONCES', 10_000, 1),
