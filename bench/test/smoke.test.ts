@@ -5,20 +5,21 @@ import { runBench } from '../src/run-bench';
 import { LatencyHistogram } from '../src/shared/histogram';
 import { decodePayload, encodePayload } from '../src/shared/payload';
 
+/** Tiny sizes, two load-generator processes. */
+function smokeOptions(
+  targets: BenchOptions['targets'],
+  workloads: BenchOptions['workloads'],
+): BenchOptions {
+  return { ...DEFAULTS, ...SMOKE, smoke: true, targets, workloads, workers: 2 };
+}
+
 /**
- * Keeps the harness from rotting: a tiny run against raw ws must produce a well-formed result
- * with every message delivered. No timing is asserted; the numbers of a smoke run mean nothing.
+ * Keeps the harness from rotting: a tiny run against raw ws, and one against the real Tidings
+ * server, must produce a well-formed result with every message delivered. No timing is asserted; the numbers of a smoke run mean nothing.
  */
 describe('bench harness', () => {
   it('runs fan-out, idle and connect against raw ws with zero loss', async () => {
-    const options: BenchOptions = {
-      ...DEFAULTS,
-      ...SMOKE,
-      smoke: true,
-      targets: ['ws'],
-      workloads: ['fanout', 'idle', 'connect'],
-      workers: 2,
-    };
+    const options = smokeOptions(['ws'], ['fanout', 'idle', 'connect']);
     const run = await runBench(options, () => undefined);
 
     expect(run.targets).toHaveLength(1);
@@ -48,14 +49,7 @@ describe('bench harness', () => {
   }, 90_000);
 
   it('runs fan-out and resume against the real Tidings server with zero loss', async () => {
-    const options: BenchOptions = {
-      ...DEFAULTS,
-      ...SMOKE,
-      smoke: true,
-      targets: ['tidings'],
-      workloads: ['fanout', 'resume'],
-      workers: 2,
-    };
+    const options = smokeOptions(['tidings'], ['fanout', 'resume']);
     const run = await runBench(options, () => undefined);
 
     const [tidings] = run.targets;
