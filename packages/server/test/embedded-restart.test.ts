@@ -62,5 +62,37 @@ describe.skipIf(usingRealPostgres)(
         await second.stop('SIGTERM');
       }
     }, 120_000);
+
+    it('keeps every change answered as saved when the process is killed (SIGKILL)', async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'tidings-data-'));
+      dirs.push(dataDir);
+      const env = { NODE_ENV: 'development', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+
+      const first = await startInstance('run before the kill', env, 60_000);
+      const token = await signUp(first.url);
+      const titles = Array.from({ length: 20 }, (_, index) => `saved before the kill ${index}`);
+      for (const title of titles) {
+        const created = await fetch(`${first.url}/api/notes`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ title }),
+        });
+        expect(created.status).toBe(201);
+      }
+      // No shutdown at all: whatever was answered 201 must already be in PGlite's files.
+      await first.stop('SIGKILL');
+
+      const second = await startInstance('run after the kill', env, 60_000);
+      try {
+        const listed = await fetch(`${second.url}/api/notes?limit=100`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        expect(listed.status).toBe(200);
+        const { notes } = (await listed.json()) as { notes: { title: string }[] };
+        expect(notes.map((note) => note.title).sort()).toEqual([...titles].sort());
+      } finally {
+        await second.stop('SIGTERM');
+      }
+    }, 120_000);
   },
 );
