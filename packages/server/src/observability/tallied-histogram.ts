@@ -33,6 +33,11 @@ export class TalliedHistogram<Label extends string> {
     tally.count += 1;
   }
 
+  /** Forgets every observation (prom-client's Registry.resetMetrics calls this). */
+  reset(): void {
+    this.tallies.clear();
+  }
+
   /** What prom-client's Registry renders: cumulative buckets, then sum and count, per label. */
   get(): Promise<HistogramExport> {
     const values: HistogramSample[] = [];

@@ -42,8 +42,14 @@ describe('TalliedHistogram', () => {
     expect(await render(tallied as unknown as Metric)).toBe(await render(reference));
   });
 
-  it('writes no series for a label never observed', async () => {
+  it('writes no series for a label never observed, nor after a reset', async () => {
     const histogram = new TalliedHistogram<'ws'>('x_seconds', 'x', 'transport', BOUNDS);
     expect(await render(histogram as unknown as Metric)).not.toContain('x_seconds_count');
+    histogram.observe('ws', 0.02);
+    const registry = new Registry();
+    registry.registerMetric(histogram as unknown as Metric);
+    expect(await registry.metrics()).toContain('x_seconds_count{transport="ws"} 1');
+    registry.resetMetrics();
+    expect(await registry.metrics()).not.toContain('x_seconds_count');
   });
 });
