@@ -19,14 +19,19 @@ function recordingSink() {
 
 const endOfTick = () => Promise.resolve();
 
+/** One connection's frames, written to a recording sink, on `coalescer` (a 25 ms tick). */
+function recordedFrames(coalescer = new FrameCoalescer(25)) {
+  const sink = recordingSink();
+  return { sink, frames: new OutboundFrames(sink, coalescer) };
+}
+
 describe('OutboundFrames', () => {
   afterEach(() => {
     vi.useRealTimers();
   });
 
   it('writes what one tick queued as one frame, a lone message as itself', async () => {
-    const sink = recordingSink();
-    const frames = new OutboundFrames(sink, new FrameCoalescer(25));
+    const { sink, frames } = recordedFrames();
     frames.push('{"n":1}', true);
     frames.push('{"n":2}', true);
     expect(sink.frames).toEqual([]);
@@ -53,9 +58,7 @@ describe('OutboundFrames', () => {
 
   it('holds the events of a socket that just had a frame until the shared tick', async () => {
     vi.useFakeTimers({ now: 0 });
-    const sink = recordingSink();
-    const coalescer = new FrameCoalescer(25);
-    const frames = new OutboundFrames(sink, coalescer);
+    const { sink, frames } = recordedFrames();
     frames.push('{"n":1}', true);
     await endOfTick();
     vi.advanceTimersByTime(5);
@@ -78,8 +81,7 @@ describe('OutboundFrames', () => {
 
   it('never holds a reply: it goes out at the end of the tick with the events before it', async () => {
     vi.useFakeTimers({ now: 0 });
-    const sink = recordingSink();
-    const frames = new OutboundFrames(sink, new FrameCoalescer(25));
+    const { sink, frames } = recordedFrames();
     frames.push('{"n":1}', true);
     await endOfTick();
     vi.advanceTimersByTime(1);
@@ -96,8 +98,7 @@ describe('OutboundFrames', () => {
   });
 
   it('with a window of 0, writes once per tick', async () => {
-    const sink = recordingSink();
-    const frames = new OutboundFrames(sink, new FrameCoalescer(0));
+    const { sink, frames } = recordedFrames(new FrameCoalescer(0));
     for (let round = 1; round <= 3; round += 1) {
       frames.push(`{"n":${round}}`, true);
       await endOfTick();
@@ -107,10 +108,9 @@ describe('OutboundFrames', () => {
 
   it('holds events only while the server delivers at least the minimum rate', async () => {
     vi.useFakeTimers({ now: 0 });
-    const sink = recordingSink();
     // 40 events a second: 10 in a 250 ms bucket.
     const coalescer = new FrameCoalescer(25, 40);
-    const frames = new OutboundFrames(sink, coalescer);
+    const { sink, frames } = recordedFrames(coalescer);
     // Quiet: one event every 5 ms for 4 events, each straight out though the socket is busy.
     for (let n = 1; n <= 4; n += 1) {
       frames.push(`{"n":${n}}`, true);
@@ -137,8 +137,7 @@ describe('OutboundFrames', () => {
 
   it('holds replies while a message the client sent waits, then sends them together', async () => {
     vi.useFakeTimers({ now: 0 });
-    const sink = recordingSink();
-    const frames = new OutboundFrames(sink, new FrameCoalescer(25));
+    const { sink, frames } = recordedFrames();
     sink.waitingInput = 1;
     frames.push('{"type":"auth_success"}');
     await endOfTick();
@@ -154,8 +153,7 @@ describe('OutboundFrames', () => {
 
   it('holds replies at most until the shared tick while the client keeps sending', async () => {
     vi.useFakeTimers({ now: 0 });
-    const sink = recordingSink();
-    const frames = new OutboundFrames(sink, new FrameCoalescer(25));
+    const { sink, frames } = recordedFrames();
     sink.waitingInput = 3;
     frames.push('{"n":1}');
     await endOfTick();
