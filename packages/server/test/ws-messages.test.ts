@@ -3,7 +3,7 @@ import type { Note } from '@tidings/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFor } from './helpers/api-client';
 import { startTestServer, type TestServer } from './helpers/test-server';
-import { createTestUser, type TestUser } from './helpers/test-user';
+import { createTestUser, createTestUserWithNote } from './helpers/test-user';
 import { openAuthed, type WsClient } from './helpers/ws-client';
 
 describe('WebSocket messages', () => {
@@ -13,14 +13,8 @@ describe('WebSocket messages', () => {
   });
   afterAll(() => server.close());
 
-  async function userWithNote(): Promise<{ user: TestUser; note: Note }> {
-    const user = await createTestUser(server);
-    const note = await server.app.context.data.notes.create(
-      { userId: user.userId },
-      { title: 'Plan', content: 'secret body' },
-    );
-    return { user, note };
-  }
+  const userWithNote = () =>
+    createTestUserWithNote(server, { title: 'Plan', content: 'secret body' });
 
   async function answer(client: WsClient, message: object | string) {
     client.send(message);

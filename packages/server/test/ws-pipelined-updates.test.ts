@@ -2,7 +2,7 @@ import type { Note } from '@tidings/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotesService } from '../src/domain/services';
 import { startTestServer, type TestServer } from './helpers/test-server';
-import { createTestUser, type TestUser } from './helpers/test-user';
+import { createTestUserWithNote, type TestUser } from './helpers/test-user';
 import { openAuthed, type WsClient } from './helpers/ws-client';
 
 describe('WebSocket note updates, pipelined', () => {
@@ -19,14 +19,7 @@ describe('WebSocket note updates, pipelined', () => {
     return client;
   }
 
-  async function userWithNote(): Promise<{ user: TestUser; note: Note }> {
-    const user = await createTestUser(server);
-    const note = await server.app.context.data.notes.create(
-      { userId: user.userId },
-      { title: 'Draft', content: '' },
-    );
-    return { user, note };
-  }
+  const userWithNote = () => createTestUserWithNote(server, { title: 'Draft', content: '' });
 
   /** Counts how many updates the services had in hand at once while `run` ran. */
   async function peakUpdatesInFlight(run: () => Promise<void>): Promise<number> {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Note } from '@tidings/protocol';
 import type { TestServer } from './test-server';
 import { sessions, users } from '../../src/store/schema';
 
@@ -31,4 +32,14 @@ export async function createTestUser(server: TestServer, email?: string): Promis
     accessToken: token,
     headers: { authorization: `Bearer ${token}` },
   };
+}
+
+/** A test user who owns one note with `fields` (made through the notes service, as the app does). */
+export async function createTestUserWithNote(
+  server: TestServer,
+  fields: { title: string; content: string },
+): Promise<{ user: TestUser; note: Note }> {
+  const user = await createTestUser(server);
+  const note = await server.app.context.data.notes.create({ userId: user.userId }, fields);
+  return { user, note };
 }
