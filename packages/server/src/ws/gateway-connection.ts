@@ -502,11 +502,12 @@ export class GatewayConnection
     const principal = this.principal;
     if (!principal) return;
     // Timers may fire late: never deliver on a session whose token has run out.
-    if (Date.now() >= principal.expiresAt) {
+    const now = Date.now();
+    if (now >= principal.expiresAt) {
       this.refuse(tokenExpired());
       return;
     }
-    this.deps.context.metrics.delivered('ws', event.timestamp);
+    this.deps.context.metrics.delivered('ws', event.timestamp, now);
     const variant = variantFor(event, this.joinedNotes);
     // Batched, the event's string joins this tick's frame; alone, its bytes (encoded once for
     // every recipient) go out as they are, instead of being encoded again for each socket.
