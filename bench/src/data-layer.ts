@@ -1,15 +1,24 @@
 /**
  * The note-update write path alone, without sockets: the domain services exactly as the app
- * builds them (group commit included), on an in-memory PGlite or a fresh Postgres database.
+ * builds them (group commit included), on PGlite (in memory, or with `--on-disk` its files in a
+ * temporary directory, as `npm start` keeps them) or a fresh Postgres database.
  *
- *   npx tsx bench/src/data-layer.ts [--database-url postgres://...] [--sequential 500]
- *     [--updates 5000] [--in-flight 100] [--users 10]
+ *   npx tsx bench/src/data-layer.ts [--database-url postgres://... | --on-disk] [--sequential 500]
+ *     [--updates 5000] [--in-flight 100] [--users 10] [--grow 20000 [--skip-maintenance]]
+ *
+ * `--grow N` adds N notes (each with a version) to the first user after the warm-up, as an
+ * account grows under a long-running server whose statements were planned while it was small,
+ * then runs the store's maintenance (VACUUM and ANALYZE on PGlite) unless told to skip it.
  *
  * Prints (a) the latency of one update with nothing else in flight, (b) updates/s with many in
  * flight over several users, and the statements a batch of one and a batch of 50 send.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { sql } from 'drizzle-orm';
 import { LatencyHistogram } from './shared/histogram';
 import { nowMs } from './shared/clock';
 import {
@@ -22,6 +31,9 @@ import {
 const { values } = parseArgs({
   options: {
     'database-url': { type: 'string' },
+    'on-disk': { type: 'boolean', default: false },
+    grow: { type: 'string', default: '0' },
+    'skip-maintenance': { type: 'boolean', default: false },
     sequential: { type: 'string', default: '500' },
     updates: { type: 'string', default: '5000' },
     'in-flight': { type: 'string', default: '100' },
@@ -32,6 +44,7 @@ const sequential = Number(values.sequential);
 const totalUpdates = Number(values.updates);
 const inFlight = Number(values['in-flight']);
 const userCount = Number(values.users);
+const grow = Number(values.grow);
 const BATCH = 50;
 
 // test-database.ts reads TEST_DATABASE_URL when it loads: set it first, then import.
@@ -46,7 +59,10 @@ const { notes, users } = await import('../../packages/server/src/store/schema');
 
 const config = loadConfig({ NODE_ENV: 'test' });
 const database = await createTestDatabase();
-const store = await openStore({ databaseUrl: database.url });
+const dataDir = values['on-disk']
+  ? await mkdtemp(join(tmpdir(), 'tidings-data-layer-'))
+  : undefined;
+const store = await openStore({ databaseUrl: database.url, dataDir });
 const data = createDataServices({
   db: store.db,
   hub: createMemoryHub(),
@@ -91,14 +107,36 @@ const edit = (writer: Writer) =>
 await Promise.all(writers.map(edit));
 for (let index = 0; index < 50; index += 1) await edit(writers[0]!);
 
+// A long-running server: the account grows after the hot statements were first planned.
+let growth = '';
+if (grow > 0) {
+  const started = nowMs();
+  await store.db.execute(sql`
+    with grown as (
+      insert into notes (user_id, title, content)
+      select ${writers[0]!.actor.userId}, 'grown', repeat('x', 200) from generate_series(1, ${grow})
+      returning id, title, content)
+    insert into note_versions (note_id, version, title, content)
+    select id, 1, title, content from grown`);
+  growth = `, after ${grow} more notes (${Math.round(nowMs() - started)} ms)`;
+  const maintenanceStarted = nowMs();
+  const maintained = values['skip-maintenance'] ? undefined : await store.maintain?.();
+  const names = (tables: string[]) => tables.join(', ') || 'none';
+  growth += maintained
+    ? ` and one maintenance pass (${Math.round(nowMs() - maintenanceStarted)} ms; vacuumed ` +
+      `${names(maintained.vacuumed)}; analyzed ${names(maintained.analyzed)})`
+    : ', no maintenance';
+}
+
 // (a) One update at a time: each is a batch of one.
 const alone = new LatencyHistogram();
 let before = statementCounts();
 const aloneStart = nowMs();
 for (let index = 0; index < sequential; index += 1) {
   const started = nowMs();
-  await edit(writers[0]!);
+  await edit(writers[index % 10]!);
   alone.record(nowMs() - started);
+  if (process.env.XP_GAP) await new Promise((r) => setTimeout(r, Number(process.env.XP_GAP)));
 }
 const aloneMs = nowMs() - aloneStart;
 const perAlone = perTransaction(countsSince(before));
@@ -128,11 +166,12 @@ const loadCounts = countsSince(before);
 
 await store.close();
 await database.drop();
+if (dataDir) await rm(dataDir, { recursive: true, force: true });
 
 const ms = (value: number) => value.toFixed(2);
 process.stdout.write(
   [
-    `data layer on ${store.kind}, ${new Date().toISOString()}`,
+    `data layer on ${store.kind}${dataDir ? ' (on disk)' : ''}${growth}, ${new Date().toISOString()}`,
     `(a) one update alone, ${sequential} in turn: p50 ${ms(alone.percentile(50))} ms, ` +
       `p99 ${ms(alone.percentile(99))} ms, mean ${ms(aloneMs / sequential)} ms`,
     `(b) ${totalUpdates} updates, ${inFlight} in flight over ${userCount} users: ` +

@@ -27,6 +27,7 @@ import { createRedisHub } from './sync/redis-hub';
 import { ConcurrencyLimiter } from './sync/ordered-delivery';
 import { startOutsideChangeRelay } from './sync/outside-changes';
 import { schedulePruning } from './sync/change-log-retention';
+import { scheduleMaintenance } from './store/maintenance-schedule';
 import { createLimits, type Limits } from './limits/limits';
 import { registerWebSocketGateway } from './ws/gateway';
 import { type ClusterCensus, createClusterCensus } from './observability/cluster-census';
@@ -145,6 +146,10 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
     log: http.log,
   });
   const stopPruning = schedulePruning(store.db, config.changeLogRetentionMs, http.log);
+  const { maintain } = store;
+  const stopMaintenance = maintain
+    ? scheduleMaintenance(maintain, config.pgliteMaintenanceIntervalMs, http.log)
+    : async () => undefined;
   return {
     http,
     context,
@@ -162,6 +167,7 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
         clearInterval(sweepIdle);
       }
       stopPruning();
+      await stopMaintenance();
       await stopOutsideChangeRelay();
       await ownHub?.close();
       await context.census.close();

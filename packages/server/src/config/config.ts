@@ -52,6 +52,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** Change-log entries older than this are pruned; a client further behind must resync. */
   readonly changeLogRetentionMs: number;
+  /** PGlite only: how often to check which tables need VACUUM or ANALYZE (it has no autovacuum). */
+  readonly pgliteMaintenanceIntervalMs: number;
   /** Interval of the SSE keep-alive comment (proxies drop idle streams). */
   readonly sseKeepAliveMs: number;
   /** How many connections may read the change log at once while catching up. */
@@ -199,6 +201,8 @@ export function loadConfig(env: Env = process.env): Config {
     versionSnapshotIntervalMs: readNumber(env, 'VERSION_SNAPSHOT_INTERVAL_MS', 5 * MINUTE_MS),
     shutdownTimeoutMs: readPositiveNumber(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
     changeLogRetentionMs: readPositiveNumber(env, 'CHANGELOG_RETENTION_DAYS', 30) * DAY_MS,
+    // A minute, as Postgres' autovacuum_naptime: a pass that finds nothing to do costs one query.
+    pgliteMaintenanceIntervalMs: readPositiveNumber(env, 'PGLITE_MAINTENANCE_INTERVAL_MS', 60_000),
     // 15 s: below the 30-60 s idle timeouts of common proxies and load balancers.
     sseKeepAliveMs: readPositiveNumber(env, 'SSE_KEEPALIVE_MS', 15_000),
     // 4 of the pool's 10 connections: a restart's reconnect wave cannot starve ordinary writes.

@@ -10,6 +10,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { type ListenHandlers, listenPglite, listenPostgres, type Unlisten } from './listen';
+import { type MaintenanceReport, maintainPglite } from './pglite-maintenance';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -30,6 +31,11 @@ export interface Store {
   ping(): Promise<boolean>;
   /** LISTEN on a channel on a connection of its own, kept alive across database restarts. */
   listen(channel: string, handlers: ListenHandlers): Promise<Unlisten>;
+  /**
+   * VACUUM and ANALYZE where enough changed; only on PGlite, which has no autovacuum (a real
+   * Postgres runs its own).
+   */
+  maintain?(): Promise<MaintenanceReport>;
   close(): Promise<void>;
 }
 
@@ -71,6 +77,7 @@ async function openPglite(options: StoreOptions): Promise<Store> {
       }
     },
     listen: (channel, handlers) => listenPglite(client, channel, handlers),
+    maintain: () => maintainPglite(client),
     close: () => client.close(),
   };
 }

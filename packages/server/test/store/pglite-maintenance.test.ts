@@ -1,0 +1,118 @@
+import { sql } from 'drizzle-orm';
+import type { FastifyBaseLogger } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openStore, type Store } from '../../src/store/database';
+import { scheduleMaintenance } from '../../src/store/maintenance-schedule';
+import type { MaintenanceReport } from '../../src/store/pglite-maintenance';
+import { users } from '../../src/store/schema';
+
+/** PGlite has no autovacuum: the store's own maintenance does its work. PGlite in both modes. */
+describe('embedded database maintenance', () => {
+  let store: Store;
+
+  beforeAll(async () => {
+    store = await openStore({});
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  /** A user of its own with `count` notes, in two statements. */
+  async function addNotes(email: string, count: number): Promise<void> {
+    const [user] = await store.db
+      .insert(users)
+      .values({ email, passwordHash: 'unusable' })
+      .returning({ id: users.id });
+    await store.db.execute(
+      sql`insert into notes (user_id, title) select ${user!.id}, 'n' || g from generate_series(1, ${count}) g`,
+    );
+  }
+
+  async function notesActivity() {
+    await store.db.execute(sql`select pg_stat_force_next_flush()`);
+    const result = await store.db.execute(
+      sql`select n_dead_tup::int as dead, last_analyze is not null as analyzed
+            from pg_stat_user_tables where relname = 'notes'`,
+    );
+    return (result as unknown as { rows: { dead: number; analyzed: boolean }[] }).rows[0]!;
+  }
+
+  it('vacuums and analyzes a table once enough of it changed, and leaves it alone after', async () => {
+    await addNotes('maintenance@example.test', 300);
+    // Every row rewritten: 300 dead rows, past 50 plus a fifth of 300 live ones.
+    await store.db.execute(sql`update notes set title = title || '!'`);
+    expect(await notesActivity()).toEqual({ dead: 300, analyzed: false });
+
+    const first = await store.maintain!();
+    expect(first.vacuumed).toContain('public.notes');
+    expect(await notesActivity()).toEqual({ dead: 0, analyzed: true });
+
+    // A few more changes stay under both thresholds: nothing to do for this table.
+    await store.db.execute(sql`update notes set title = 'again' where title = 'n1!'`);
+    const second = await store.maintain!();
+    expect([...second.vacuumed, ...second.analyzed]).not.toContain('public.notes');
+  });
+
+  it('analyzes without vacuuming when rows were only added', async () => {
+    // 100 more notes: past 50 plus a tenth of the 300, far below the 1,000 inserts a vacuum waits for.
+    await addNotes('maintenance-2@example.test', 100);
+    const report = await store.maintain!();
+    expect(report.analyzed).toContain('public.notes');
+    expect(report.vacuumed).not.toContain('public.notes');
+  });
+});
+
+describe('maintenance schedule', () => {
+  function recordingLog() {
+    const info = vi.fn();
+    const warn = vi.fn();
+    return { log: { info, warn } as unknown as FastifyBaseLogger, info, warn };
+  }
+  const nothingDone: MaintenanceReport = { vacuumed: [], analyzed: [] };
+
+  it('runs one pass at a time, logs only passes that did something, and stop waits for the pass in flight', async () => {
+    const { log, info } = recordingLog();
+    let running = 0;
+    let overlapped = false;
+    let passes = 0;
+    let finishPass: (() => void) | undefined;
+    const maintain = async (): Promise<MaintenanceReport> => {
+      overlapped ||= running > 0;
+      running += 1;
+      passes += 1;
+      // The second pass is slow: later ticks fall due while it runs.
+      if (passes === 2) await new Promise<void>((resolve) => (finishPass = resolve));
+      running -= 1;
+      return passes === 2 ? { vacuumed: ['public.notes'], analyzed: [] } : nothingDone;
+    };
+    const stop = scheduleMaintenance(maintain, 5, log);
+    await vi.waitFor(() => expect(finishPass).toBeDefined());
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(passes).toBe(2);
+    let stopped = false;
+    const stopping = stop().then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(stopped).toBe(false);
+    finishPass!();
+    await stopping;
+    expect(overlapped).toBe(false);
+    expect(info).toHaveBeenCalledTimes(1);
+    expect(info.mock.calls[0]![0]).toMatchObject({ vacuumed: ['public.notes'], analyzed: [] });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(passes).toBe(2);
+  });
+
+  it('logs a failed pass and tries again at the next interval', async () => {
+    const { log, warn } = recordingLog();
+    let passes = 0;
+    const maintain = async (): Promise<MaintenanceReport> => {
+      passes += 1;
+      if (passes === 1) throw new Error('database closing');
+      return nothingDone;
+    };
+    const stop = scheduleMaintenance(maintain, 5, log);
+    await vi.waitFor(() => expect(passes).toBeGreaterThanOrEqual(2));
+    await stop();
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+});
