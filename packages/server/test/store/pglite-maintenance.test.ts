@@ -53,6 +53,21 @@ describe('embedded database maintenance', () => {
     expect([...second.vacuumed, ...second.analyzed]).not.toContain('public.notes');
   });
 
+  it('keeps no statistics on note bodies and change payloads, which ANALYZE would read for nothing', async () => {
+    const result = await store.db.execute(
+      sql`select attrelid::regclass::text || '.' || attname as "column" from pg_attribute
+           where attstattarget = 0 and attnum > 0 order by 1`,
+    );
+    const columns = (result as unknown as { rows: { column: string }[] }).rows.map((r) => r.column);
+    expect(columns).toEqual([
+      'change_log.payload',
+      'note_versions.content',
+      'note_versions.encrypted_content',
+      'notes.content',
+      'notes.encrypted_content',
+    ]);
+  });
+
   it('analyzes without vacuuming when rows were only added', async () => {
     // 100 more notes: past 50 plus a tenth of the 300, far below the 1,000 inserts a vacuum waits for.
     await addNotes('maintenance-2@example.test', 100);
