@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PGlite } from '@electric-sql/pglite';
 
 /** The tables one maintenance pass vacuumed (with ANALYZE) or only analyzed, as schema.table. */
@@ -60,7 +61,11 @@ export async function maintainPglite(client: PGlite): Promise<MaintenanceReport>
     } else if (needsAnalyze(activity)) {
       await client.exec(`analyze ${name}`);
       report.analyzed.push(label);
+    } else {
+      continue;
     }
+    // A resolved query continues this loop before any socket is read: let them in first.
+    await nextTurn();
   }
   return report;
 }
