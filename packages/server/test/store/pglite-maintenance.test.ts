@@ -5,6 +5,9 @@ import { openStore, type Store } from '../../src/store/database';
 import { scheduleMaintenance } from '../../src/store/maintenance-schedule';
 import type { MaintenanceReport } from '../../src/store/pglite-maintenance';
 import { users } from '../../src/store/schema';
+import { usingRealPostgres } from '../helpers/test-database';
+import { startTestServer } from '../helpers/test-server';
+import { createTestUser } from '../helpers/test-user';
 
 /** PGlite has no autovacuum: the store's own maintenance does its work. PGlite in both modes. */
 describe('embedded database maintenance', () => {
@@ -129,5 +132,31 @@ describe('maintenance schedule', () => {
     await vi.waitFor(() => expect(passes).toBeGreaterThanOrEqual(2));
     await stop();
     expect(warn).toHaveBeenCalledTimes(1);
+  });
+});
+
+// With TEST_DATABASE_URL the app's store is that Postgres, whose autovacuum does this work.
+describe.skipIf(usingRealPostgres)('the app on embedded PGlite', () => {
+  it('runs maintenance on its own every PGLITE_MAINTENANCE_INTERVAL_MS', async () => {
+    const server = await startTestServer({ PGLITE_MAINTENANCE_INTERVAL_MS: '100' });
+    try {
+      const user = await createTestUser(server);
+      await server.store.db.execute(
+        sql`insert into notes (user_id, title) select ${user.userId}, 'n' || g from generate_series(1, 200) g`,
+      );
+      await vi.waitFor(
+        async () => {
+          const result = await server.store.db.execute(
+            sql`select last_analyze is not null as analyzed from pg_stat_user_tables where relname = 'notes'`,
+          );
+          expect((result as unknown as { rows: { analyzed: boolean }[] }).rows[0]?.analyzed).toBe(
+            true,
+          );
+        },
+        { timeout: 5_000, interval: 100 },
+      );
+    } finally {
+      await server.close();
+    }
   });
 });
