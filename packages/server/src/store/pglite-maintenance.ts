@@ -42,7 +42,7 @@ const ANALYZE_SCALE = 0.1;
  * - the hot statements are prepared once (prepared-statements.ts) and their plan is kept until
  *   a table's statistics change, which only ANALYZE does. A plan made while `notes` held a few
  *   rows scans all of them for every update: with 20,000 more notes in an account a lone update
- *   took 12.6 ms, and 4.4 after one pass (2.5 before the growth;
+ *   took 8.5 to 12.7 ms, and 2.2 to 2.6 after one pass (1.6 before the growth;
  *   `npx tsx bench/src/data-layer.ts --on-disk --grow 20000 [--skip-maintenance]`);
  * - every update leaves a dead row and index entries behind that only VACUUM reclaims.
  *
