@@ -15,7 +15,8 @@ function smokeOptions(
 
 /**
  * Keeps the harness from rotting: a tiny run against raw ws, and one against the real Tidings
- * server, must produce a well-formed result with every message delivered. No timing is asserted; the numbers of a smoke run mean nothing.
+ * server, must produce a well-formed result with every message delivered. No timing is
+ * asserted; the numbers of a smoke run mean nothing.
  */
 describe('bench harness', () => {
   it('runs fan-out, idle and connect against raw ws with zero loss', async () => {

@@ -60,11 +60,11 @@ export async function maintainPglite(client: PGlite): Promise<MaintenanceReport>
   );
   const report: MaintenanceReport = { vacuumed: [], analyzed: [] };
   for (const activity of rows) {
-    const name = `${quoteIdentifier(activity.schema)}.${quoteIdentifier(activity.table)}`;
-    const label = `${activity.schema}.${activity.table}`;
     const vacuum = needsVacuum(activity);
     const analyze = needsAnalyze(activity);
     if (!vacuum && !analyze) continue;
+    const name = `${quoteIdentifier(activity.schema)}.${quoteIdentifier(activity.table)}`;
+    const label = `${activity.schema}.${activity.table}`;
     // ANALYZE reads a sample of up to 30,000 rows whatever the table's size: only when due.
     const command = vacuum && analyze ? 'vacuum (analyze)' : vacuum ? 'vacuum' : 'analyze';
     await client.exec(`${command} ${name}`);

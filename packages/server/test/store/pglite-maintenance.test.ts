@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openStore, type Store } from '../../src/store/database';
@@ -8,6 +8,18 @@ import { users } from '../../src/store/schema';
 import { usingRealPostgres } from '../helpers/test-database';
 import { startTestServer } from '../helpers/test-server';
 import { createTestUser } from '../helpers/test-user';
+
+/** The rows of a raw query (drizzle types `execute`'s result per driver). */
+async function rowsOf<Row>(store: Store, query: SQL): Promise<Row[]> {
+  return ((await store.db.execute(query)) as unknown as { rows: Row[] }).rows;
+}
+
+/** `count` notes for `userId`, in one statement. */
+async function insertNotes(store: Store, userId: string, count: number): Promise<void> {
+  await store.db.execute(
+    sql`insert into notes (user_id, title) select ${userId}, 'n' || g from generate_series(1, ${count}) g`,
+  );
+}
 
 /** PGlite has no autovacuum: the store's own maintenance does its work. PGlite in both modes. */
 describe('embedded database maintenance', () => {
@@ -26,18 +38,17 @@ describe('embedded database maintenance', () => {
       .insert(users)
       .values({ email, passwordHash: 'unusable' })
       .returning({ id: users.id });
-    await store.db.execute(
-      sql`insert into notes (user_id, title) select ${user!.id}, 'n' || g from generate_series(1, ${count}) g`,
-    );
+    await insertNotes(store, user!.id, count);
   }
 
   async function notesActivity() {
     await store.db.execute(sql`select pg_stat_force_next_flush()`);
-    const result = await store.db.execute(
+    const [activity] = await rowsOf<{ dead: number; analyzed: boolean }>(
+      store,
       sql`select n_dead_tup::int as dead, last_analyze is not null as analyzed
             from pg_stat_user_tables where relname = 'notes'`,
     );
-    return (result as unknown as { rows: { dead: number; analyzed: boolean }[] }).rows[0]!;
+    return activity!;
   }
 
   it('vacuums and analyzes a table once enough of it changed, and leaves it alone after', async () => {
@@ -57,11 +68,12 @@ describe('embedded database maintenance', () => {
   });
 
   it('keeps no statistics on note bodies and change payloads, which ANALYZE would read for nothing', async () => {
-    const result = await store.db.execute(
+    const rows = await rowsOf<{ column: string }>(
+      store,
       sql`select attrelid::regclass::text || '.' || attname as "column" from pg_attribute
            where attstattarget = 0 and attnum > 0 order by 1`,
     );
-    const columns = (result as unknown as { rows: { column: string }[] }).rows.map((r) => r.column);
+    const columns = rows.map((row) => row.column);
     expect(columns).toEqual([
       'change_log.payload',
       'note_versions.content',
@@ -141,17 +153,14 @@ describe.skipIf(usingRealPostgres)('the app on embedded PGlite', () => {
     const server = await startTestServer({ PGLITE_MAINTENANCE_INTERVAL_MS: '100' });
     try {
       const user = await createTestUser(server);
-      await server.store.db.execute(
-        sql`insert into notes (user_id, title) select ${user.userId}, 'n' || g from generate_series(1, 200) g`,
-      );
+      await insertNotes(server.store, user.userId, 200);
       await vi.waitFor(
         async () => {
-          const result = await server.store.db.execute(
+          const [notes] = await rowsOf<{ analyzed: boolean }>(
+            server.store,
             sql`select last_analyze is not null as analyzed from pg_stat_user_tables where relname = 'notes'`,
           );
-          expect((result as unknown as { rows: { analyzed: boolean }[] }).rows[0]?.analyzed).toBe(
-            true,
-          );
+          expect(notes?.analyzed).toBe(true);
         },
         { timeout: 5_000, interval: 100 },
       );
