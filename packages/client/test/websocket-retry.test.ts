@@ -82,7 +82,10 @@ describe('back from SSE to WebSocket, against the real server', () => {
     live.on('ready', ({ transport }) => transports.push(transport));
     live.connect();
     try {
-      await expect.poll(() => live.transportInUse, { timeout: 10_000 }).toBe('sse');
+      // Ready, not just started: a fresh stream begins at the server's head, so a change made
+      // before the server took the stream in is not the stream's to deliver (REST has it).
+      await expect.poll(() => transports, { timeout: 10_000 }).toContain('sse');
+      expect(live.transportInUse).toBe('sse');
       await writer.notes.create({ title: 'over SSE' });
       await expect.poll(() => events.length, { timeout: 10_000 }).toBe(1);
       // Still blocked: the tries go on, SSE stays.
