@@ -4,11 +4,16 @@
  * temporary directory, as `npm start` keeps them) or a fresh Postgres database.
  *
  *   npx tsx bench/src/data-layer.ts [--database-url postgres://... | --on-disk] [--sequential 500]
- *     [--updates 5000] [--in-flight 100] [--users 10] [--grow 20000 [--skip-maintenance]]
+ *     [--gap 20 [--spin]] [--updates 5000] [--in-flight 100] [--users 10]
+ *     [--grow 20000 [--skip-maintenance]]
  *
  * `--grow N` adds N notes (each with a version) to the first user after the warm-up, as an
  * account grows under a long-running server whose statements were planned while it was small,
  * then runs the store's maintenance (VACUUM and ANALYZE on PGlite) unless told to skip it.
+ *
+ * `--gap MS` leaves that much time between the lone updates of (a), as a lightly loaded server
+ * does (50 messages a second is one each 20 ms); `--spin` fills the gap with a busy loop instead
+ * of sleeping, which tells a cost of the CPU going idle from one of time passing.
  *
  * Prints (a) the latency of one update with nothing else in flight, (b) updates/s with many in
  * flight over several users, and the statements a batch of one and a batch of 50 send.
@@ -35,6 +40,8 @@ const { values } = parseArgs({
     grow: { type: 'string', default: '0' },
     'skip-maintenance': { type: 'boolean', default: false },
     sequential: { type: 'string', default: '500' },
+    gap: { type: 'string', default: '0' },
+    spin: { type: 'boolean', default: false },
     updates: { type: 'string', default: '5000' },
     'in-flight': { type: 'string', default: '100' },
     users: { type: 'string', default: '10' },
@@ -45,6 +52,7 @@ const totalUpdates = Number(values.updates);
 const inFlight = Number(values['in-flight']);
 const userCount = Number(values.users);
 const grow = Number(values.grow);
+const gapMs = Number(values.gap);
 const BATCH = 50;
 
 // test-database.ts reads TEST_DATABASE_URL when it loads: set it first, then import.
@@ -128,16 +136,28 @@ if (grow > 0) {
     : ', no maintenance';
 }
 
+/** The quiet between two lone updates: asleep, or with the CPU kept busy. */
+async function pause(): Promise<void> {
+  if (gapMs <= 0) return;
+  if (!values.spin) return new Promise((resolve) => setTimeout(resolve, gapMs));
+  const until = nowMs() + gapMs;
+  while (nowMs() < until) {
+    // Busy: the process stays on the CPU, only time passes.
+  }
+}
+
 // (a) One update at a time: each is a batch of one.
 const alone = new LatencyHistogram();
 let before = statementCounts();
-const aloneStart = nowMs();
+let aloneMs = 0;
 for (let index = 0; index < sequential; index += 1) {
+  await pause();
   const started = nowMs();
   await edit(writers[0]!);
-  alone.record(nowMs() - started);
+  const took = nowMs() - started;
+  alone.record(took);
+  aloneMs += took;
 }
-const aloneMs = nowMs() - aloneStart;
 const perAlone = perTransaction(countsSince(before));
 
 // One batch of 50 updates over every user, submitted in one tick.
@@ -168,10 +188,14 @@ await database.drop();
 if (dataDir) await rm(dataDir, { recursive: true, force: true });
 
 const ms = (value: number) => value.toFixed(2);
+function gapLabel(): string {
+  if (gapMs <= 0) return '';
+  return `, ${gapMs} ms ${values.spin ? 'of busy loop' : 'asleep'} before each`;
+}
 process.stdout.write(
   [
     `data layer on ${store.kind}${dataDir ? ' (on disk)' : ''}${growth}, ${new Date().toISOString()}`,
-    `(a) one update alone, ${sequential} in turn: p50 ${ms(alone.percentile(50))} ms, ` +
+    `(a) one update alone, ${sequential} in turn${gapLabel()}: p50 ${ms(alone.percentile(50))} ms, ` +
       `p99 ${ms(alone.percentile(99))} ms, mean ${ms(aloneMs / sequential)} ms`,
     `(b) ${totalUpdates} updates, ${inFlight} in flight over ${userCount} users: ` +
       `${Math.round((totalUpdates / loadMs) * 1000)} updates/s, ` +
