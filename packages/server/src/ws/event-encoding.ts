@@ -6,6 +6,7 @@ import {
   type SyncEvent,
 } from '@tidings/protocol';
 import { hasJoined, type JoinedNotes } from './joined-notes';
+import { textFrame } from './wire-frame';
 
 /**
  * How a connection sees an event: `full`, or `list` for a `note_sync` of a note it has not
@@ -19,8 +20,8 @@ const BODY_FIELDS = ['content', 'encryptedContent'] as const;
 /** Encodings of one event, each made once and shared by every connection it fans out to. */
 interface Encodings {
   text: Partial<Record<EventVariant, string>>;
-  /** As UTF-8 bytes: `ws` would otherwise encode the string again for every socket. */
-  bytes: Partial<Record<EventVariant, Buffer>>;
+  /** As a whole frame (wire-frame.ts): `ws` would otherwise encode it again for every socket. */
+  frames: Partial<Record<EventVariant, Buffer>>;
 }
 
 /**
@@ -40,15 +41,16 @@ export function encodeEvent(event: SyncEvent, variant: EventVariant): string {
   ));
 }
 
-export function encodeEventBytes(event: SyncEvent, variant: EventVariant): Buffer {
-  const cache = encodingsOf(event).bytes;
-  return (cache[variant] ??= Buffer.from(encodeEvent(event, variant)));
+/** The event as a frame of its own, for connections that did not opt in to batched frames. */
+export function encodeEventFrame(event: SyncEvent, variant: EventVariant): Buffer {
+  const cache = encodingsOf(event).frames;
+  return (cache[variant] ??= textFrame(encodeEvent(event, variant)));
 }
 
 function encodingsOf(event: SyncEvent): Encodings {
   let encodings = encoded.get(event);
   if (!encodings) {
-    encodings = { text: {}, bytes: {} };
+    encodings = { text: {}, frames: {} };
     encoded.set(event, encodings);
   }
   return encodings;

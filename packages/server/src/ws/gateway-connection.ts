@@ -20,7 +20,7 @@ import type { FanoutMember, UserFanout } from './user-fanout';
 import type { DeliverySink } from '../sync/ordered-delivery';
 import { ConnectionEvents } from './connection-events';
 import { type BudgetedStream, SendBudget } from '../sync/send-budget';
-import { encodeEvent, encodeEventBytes, variantFor } from './event-encoding';
+import { encodeEvent, encodeEventFrame, variantFor } from './event-encoding';
 import { parseClientMessage, readClientMsgId } from './message-parsing';
 import { randomText } from './random-text';
 import { decodeFrame, unwrapMessage } from './inbound-message';
@@ -41,8 +41,7 @@ import { applyWrite, isWriteType, type WriteType } from './write-handlers';
 
 /** Messages waiting for their turn before the socket stops being read (TCP backpressure). */
 const MAX_WAITING_MESSAGES = 32;
-/** How often a paced replay checks whether the socket has drained. */
-/** `ws.send` options of every frame: text, even when handed bytes. */
+/** `ws.send` options of a message `ws` frames itself: text. */
 const TEXT_FRAME = { binary: false } as const;
 /** Note updates one connection may have submitted and not yet had answered (pipelined). */
 const MAX_UPDATES_IN_FLIGHT = 64;
@@ -261,13 +260,14 @@ export class GatewayConnection
   }
 
   /**
-   * One frame to the socket, within the send budget (the FrameSink of OutboundFrames). Always a
-   * text frame: a Buffer is JSON already encoded as UTF-8.
+   * One frame to the socket, within the send budget (the FrameSink of OutboundFrames): a whole
+   * frame already made (wire-frame.ts), or a message's text that `ws` frames.
    */
   sendFrame(frame: string | Buffer): void {
     if (this.ended || this.ws.readyState !== WebSocket.OPEN) return;
     this.budget.beforeWrite();
-    this.ws.send(frame, TEXT_FRAME);
+    if (typeof frame === 'string') this.ws.send(frame, TEXT_FRAME);
+    else this.ws.writeFrame(frame);
     if (this.budget.exceeded()) {
       this.deps.log.warn({ connectionId: this.id }, 'closing a websocket that stopped reading');
       this.close('SLOW_CONSUMER');
@@ -509,10 +509,10 @@ export class GatewayConnection
     }
     this.deps.context.metrics.delivered('ws', event.timestamp, now);
     const variant = variantFor(event, this.joinedNotes);
-    // Batched, the event's string joins this tick's frame; alone, its bytes (encoded once for
-    // every recipient) go out as they are, instead of being encoded again for each socket.
+    // Batched, the event's string joins this tick's frame; alone, its frame (made once for
+    // every recipient) goes out as it is, instead of being encoded again for each socket.
     if (this.frames) this.frames.push(encodeEvent(event, variant), true);
-    else this.sendFrame(encodeEventBytes(event, variant));
+    else this.sendFrame(encodeEventFrame(event, variant));
   }
 
   // -------------------------------------------------------------------------------------------

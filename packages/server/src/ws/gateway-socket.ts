@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket } from 'ws';
 
 /** What a gateway socket's events go to (its GatewayConnection). */
@@ -22,6 +23,19 @@ export class GatewaySocket extends WebSocket {
 
   listen(listener: SocketListener): void {
     this.listener = listener;
+  }
+
+  /**
+   * Writes a complete frame made by `textFrame` (wire-frame.ts) straight to the TCP socket: one
+   * frame's bytes serve every socket it fans out to, and go out in one write. Order with what
+   * `ws` itself sends (pings, close) holds because `ws` writes each of its frames synchronously
+   * and never queues one: it would only with permessage-deflate (off, gateway.ts) or a Blob
+   * (never sent). What waits in the socket counts in `bufferedAmount` as `ws`' own writes do.
+   * Only while OPEN: after a close frame nothing may follow.
+   */
+  writeFrame(frame: Buffer): void {
+    if (this.readyState !== WebSocket.OPEN) return;
+    (this as unknown as { _socket: Duplex })._socket.write(frame);
   }
 
   override emit(event: string | symbol, ...args: unknown[]): boolean {

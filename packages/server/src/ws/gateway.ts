@@ -50,7 +50,8 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
     WebSocket: GatewaySocket,
     // `ws` refuses a larger frame with 1009 as soon as its header announces the length.
     maxPayload: config.ws.maxMessageBytes,
-    // Compression costs memory per connection and opens compression-oracle attacks.
+    // Compression costs memory per connection and opens compression-oracle attacks. Without it
+    // `ws` never queues a frame, which GatewaySocket.writeFrame relies on.
     perMessageDeflate: false,
     // Its set of clients costs a closure and a listener array per socket; `openSockets` below
     // does the same through the connection's `socketClosed` hook.

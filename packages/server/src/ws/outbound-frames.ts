@@ -9,6 +9,7 @@ export const MAX_BATCH_FRAME_CHARS = 64 * 1024;
 
 /** Where frames go: the connection's socket, within its send budget. */
 export interface FrameSink {
+  /** A whole frame, header included (wire-frame.ts). */
   sendFrame(frame: Buffer): void;
   /** Whether a message the client already sent is waiting its turn. */
   hasWaitingInput(): boolean;

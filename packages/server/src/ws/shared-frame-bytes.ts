@@ -1,8 +1,9 @@
 import { encodeFrame } from '@tidings/protocol';
+import { textFrame } from './wire-frame';
 
 /**
- * The UTF-8 bytes of a frame, made once for the sockets that flush the same messages one after
- * another. A change fans out to every connection of its user, and those connections flush in a
+ * The bytes of a frame (WebSocket header and UTF-8 payload), made once for the sockets that flush
+ * the same messages one after another. A change fans out to every connection of its user, and those connections flush in a
  * row (at the coalescer's tick, or in the microtasks after a publish) with the same serialised
  * messages: the first one's frame is built and encoded, the rest write the same bytes. Under
  * load a frame holds several events (thousands of bytes); building and encoding it once per
@@ -18,10 +19,10 @@ export class SharedFrameBytes {
   private lastMessages: readonly string[] | null = null;
   private lastBytes: Buffer | null = null;
 
-  /** The frame of `messages` (docs/protocol.md, "Batched frames") as bytes to write. */
+  /** The frame of `messages` (docs/protocol.md, "Batched frames"), ready to write as it is. */
   of(messages: readonly string[]): Buffer {
     if (this.lastBytes !== null && this.isLast(messages)) return this.lastBytes;
-    const bytes = Buffer.from(encodeFrame(messages));
+    const bytes = textFrame(encodeFrame(messages));
     this.lastMessages = messages;
     this.lastBytes = bytes;
     return bytes;
