@@ -129,6 +129,7 @@ export class TidingsClient {
 
   /** Stops flushing an outbox on reconnect (its user signed out, its page is gone). */
   releaseOutbox(outbox: Outbox): void {
+    outbox.cancelRetry();
     this.outboxes.get(outbox)?.();
     this.outboxes.delete(outbox);
   }

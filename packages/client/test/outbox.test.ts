@@ -255,4 +255,52 @@ describe('Outbox', () => {
     expect(server.notes.get('new')).toMatchObject({ folderId: 'f1' });
     expect(await outbox.pending()).toEqual([]);
   });
+  /** A short backoff, so a test waits tens of milliseconds for a retry, not seconds. */
+  const quickRetry = { minDelayMs: 10, maxDelayMs: 40 };
+
+  /** A sender that throws `code` on its first `failures` calls, then is the fake server's. */
+  function failingFirst(code: string, failures: number) {
+    const server = fakeServer();
+    let calls = 0;
+    const send: OutboxSender = async (entry) => {
+      calls += 1;
+      if (calls <= failures) throw new TidingsError(code as TidingsError['code'], 'for a moment');
+      return server.send(entry);
+    };
+    return { server, send, calls: () => calls };
+  }
+
+  it('tries again by itself after the server or the network failed, with no reconnect', async () => {
+    const { server, send, calls } = failingFirst('DB_UNAVAILABLE', 2);
+    const outbox = new Outbox(memoryOutboxStore(), send, newId, quickRetry);
+    await outbox.enqueue('n1', { title: 'Saved while the database restarted' }, 1);
+    await outbox.flush();
+    expect(await outbox.pending()).toHaveLength(1);
+
+    await expect.poll(() => outbox.pending(), { timeout: 2_000 }).toEqual([]);
+    expect(calls()).toBe(3);
+    expect(server.received).toHaveLength(1);
+    expect(server.notes.get('n1')?.title).toBe('Saved while the database restarted');
+  });
+
+  it('leaves a change refused for the session to the next connection, without retrying', async () => {
+    const { send, calls } = failingFirst('SIGNED_OUT', Infinity);
+    const outbox = new Outbox(memoryOutboxStore(), send, newId, quickRetry);
+    await outbox.enqueue('n1', { title: 'Waits for sign-in' }, 1);
+    await outbox.flush();
+    // Several times the longest retry delay: nothing asked again.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(calls()).toBe(1);
+    expect(await outbox.pending()).toHaveLength(1);
+  });
+
+  it('stops retrying once released', async () => {
+    const { send, calls } = failingFirst('NETWORK_ERROR', Infinity);
+    const outbox = new Outbox(memoryOutboxStore(), send, newId, quickRetry);
+    await outbox.enqueue('n1', { title: 'Left behind' }, 1);
+    await outbox.flush();
+    outbox.cancelRetry();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(calls()).toBe(1);
+  });
 });

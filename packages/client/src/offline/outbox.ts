@@ -1,4 +1,5 @@
 import type { Folder, Note, NoteChanges } from '@tidings/protocol';
+import { type BackoffOptions, backoffCeiling, DEFAULT_BACKOFF } from '../backoff';
 import { Emitter } from '../emitter';
 import { isTidingsError, type TidingsError } from '../errors';
 import type { OutboxEntry, OutboxStore, QueuedFolder } from './outbox-store';
@@ -52,6 +53,20 @@ const RETRYABLE = new Set([
 ]);
 
 /**
+ * Failures the outbox retries by itself after a delay: the server or the network had a moment.
+ * The others in RETRYABLE are about the session, and wait for the next connection (`flush` on
+ * `ready`) instead of asking again while signed out.
+ */
+const RETRY_BY_TIMER = new Set([
+  'NETWORK_ERROR',
+  'SHUTTING_DOWN',
+  'DB_UNAVAILABLE',
+  'RATE_LIMITED',
+  'INTERNAL_ERROR',
+  'UNEXPECTED_RESPONSE',
+]);
+
+/**
  * Edits of notes, queued and sent one at a time in order. Offline (or while a send is in flight)
  * edits of the same note merge into one entry; each entry carries a `clientMsgId` and the version
  * it was made on, so a replay is applied once and a change made elsewhere in the meantime comes
@@ -62,11 +77,16 @@ export class Outbox extends Emitter<OutboxEvents> {
   private inFlight: string | null = null;
   private flushing: Promise<void> | null = null;
   private readonly loaded: Promise<void>;
+  /** The next try after a failure worth retrying; null when none is due. */
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Failed tries in a row, for the backoff; 0 after any send that went through. */
+  private failedTries = 0;
 
   constructor(
     private readonly store: OutboxStore,
     private readonly sender: OutboxSender,
     private readonly newId: () => string = () => globalThis.crypto.randomUUID(),
+    private readonly retryBackoff: BackoffOptions = DEFAULT_BACKOFF,
   ) {
     super();
     this.loaded = store.load().then(
@@ -152,6 +172,7 @@ export class Outbox extends Emitter<OutboxEvents> {
    * failure worth retrying (offline, server restarting), leaving it and the rest queued.
    */
   flush(): Promise<void> {
+    this.cancelRetry();
     this.flushing ??= this.drain().finally(() => {
       this.flushing = null;
     });
@@ -160,6 +181,7 @@ export class Outbox extends Emitter<OutboxEvents> {
 
   /** Forgets every queued change (sign-out). */
   async clear(): Promise<void> {
+    this.cancelRetry();
     await this.loaded;
     this.entries = [];
     await this.store.clear();
@@ -176,7 +198,10 @@ export class Outbox extends Emitter<OutboxEvents> {
         outcome = await this.sender(entry);
       } catch (error) {
         this.inFlight = null;
-        if (!isTidingsError(error) || RETRYABLE.has(error.code)) return;
+        if (!isTidingsError(error) || RETRYABLE.has(error.code)) {
+          if (!isTidingsError(error) || RETRY_BY_TIMER.has(error.code)) this.retryLater();
+          return;
+        }
         await this.drop(entry);
         // Without the note, its later edits cannot apply either.
         if (entry.kind === 'create') await this.dropNote(entry.noteId);
@@ -184,6 +209,7 @@ export class Outbox extends Emitter<OutboxEvents> {
         continue;
       }
       this.inFlight = null;
+      this.failedTries = 0;
       if (outcome.status === 'folder-created') {
         await this.drop(entry);
         this.emit('folderCreated', { entry, folder: outcome.folder });
@@ -198,6 +224,30 @@ export class Outbox extends Emitter<OutboxEvents> {
       await this.rebase(entry.noteId, note.version);
       this.emit('applied', { entry, note });
     }
+  }
+
+  /** Stops the retry after a failure, if one is due (the outbox is released or cleared). */
+  cancelRetry(): void {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  /**
+   * Tries again after a growing delay (half of it jittered, so it is never immediate). Without
+   * it a change that failed while the connection stayed up waited for the next reconnect or the
+   * next edit: a note saved offline could sit unsent on a page that stays open.
+   */
+  private retryLater(): void {
+    if (this.retryTimer !== null) return;
+    const ceiling = backoffCeiling(this.failedTries, this.retryBackoff);
+    this.failedTries += 1;
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.flush();
+    }, delay);
+    // In Node, a pending retry does not keep the process alive: the queue is persisted.
+    (this.retryTimer as { unref?: () => void }).unref?.();
   }
 
   /** The conflicting entry and every later edit of the same note become one conflict. */
