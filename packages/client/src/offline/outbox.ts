@@ -35,27 +35,9 @@ export interface OutboxEvents {
   pending: number;
 }
 
-/** Failures worth another try later: the change stays queued, in order. */
-const RETRYABLE = new Set([
-  'NETWORK_ERROR',
-  'SHUTTING_DOWN',
-  'DB_UNAVAILABLE',
-  'RATE_LIMITED',
-  'INTERNAL_ERROR',
-  'UNEXPECTED_RESPONSE',
-  'SIGNED_OUT',
-  'SESSION_REVOKED',
-  'REFRESH_INVALID',
-  'REFRESH_REUSED',
-  'UNAUTHENTICATED',
-  'TOKEN_EXPIRED',
-  'TOKEN_INVALID',
-]);
-
 /**
- * Failures the outbox retries by itself after a delay: the server or the network had a moment.
- * The others in RETRYABLE are about the session, and wait for the next connection (`flush` on
- * `ready`) instead of asking again while signed out.
+ * Failures of a moment, of the network or the server: the change stays queued and the outbox
+ * tries again by itself after a delay.
  */
 const RETRY_BY_TIMER = new Set([
   'NETWORK_ERROR',
@@ -64,6 +46,21 @@ const RETRY_BY_TIMER = new Set([
   'RATE_LIMITED',
   'INTERNAL_ERROR',
   'UNEXPECTED_RESPONSE',
+]);
+
+/**
+ * Failures worth another try later: the change stays queued, in order. Those about the session
+ * wait for the next connection (`flush` on `ready`) instead of asking again while signed out.
+ */
+const RETRYABLE = new Set([
+  ...RETRY_BY_TIMER,
+  'SIGNED_OUT',
+  'SESSION_REVOKED',
+  'REFRESH_INVALID',
+  'REFRESH_REUSED',
+  'UNAUTHENTICATED',
+  'TOKEN_EXPIRED',
+  'TOKEN_INVALID',
 ]);
 
 /**
