@@ -33,3 +33,18 @@ export function backoffCeiling(attempt: number, options: BackoffOptions): number
   // 2^31 already exceeds any sane cap; clamping the exponent keeps the arithmetic finite.
   return Math.min(options.maxDelayMs, options.minDelayMs * 2 ** Math.min(safeAttempt, 31));
 }
+
+/**
+ * The delay before retry number `attempt` with "equal jitter": uniformly random in
+ * [ceiling / 2, ceiling), ceiling as `backoffCeiling`. Never near zero, so retries never hammer
+ * the server, yet spread out so many clients do not return in a wave. Pure: `random` is
+ * injectable.
+ */
+export function backoffAtLeastHalf(
+  attempt: number,
+  options: BackoffOptions,
+  random: () => number = Math.random,
+): number {
+  const ceiling = backoffCeiling(attempt, options);
+  return Math.floor(ceiling / 2 + random() * (ceiling / 2));
+}

@@ -1,5 +1,5 @@
 import type { Folder, Note, NoteChanges } from '@tidings/protocol';
-import { type BackoffOptions, backoffCeiling, DEFAULT_BACKOFF } from '../backoff';
+import { type BackoffOptions, backoffAtLeastHalf, DEFAULT_BACKOFF } from '../backoff';
 import { Emitter } from '../emitter';
 import { isTidingsError, type TidingsError } from '../errors';
 import type { OutboxEntry, OutboxStore, QueuedFolder } from './outbox-store';
@@ -230,15 +230,14 @@ export class Outbox extends Emitter<OutboxEvents> {
   }
 
   /**
-   * Tries again after a growing delay (half of it jittered, so it is never immediate). Without
+   * Tries again after a growing delay (equal jitter, so it is never immediate). Without
    * it a change that failed while the connection stayed up waited for the next reconnect or the
    * next edit: a note saved offline could sit unsent on a page that stays open.
    */
   private retryLater(): void {
     if (this.retryTimer !== null) return;
-    const ceiling = backoffCeiling(this.failedTries, this.retryBackoff);
+    const delay = backoffAtLeastHalf(this.failedTries, this.retryBackoff);
     this.failedTries += 1;
-    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       void this.flush();

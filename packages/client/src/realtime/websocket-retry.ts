@@ -1,4 +1,4 @@
-import { type BackoffOptions, backoffCeiling } from '../backoff';
+import { type BackoffOptions, backoffAtLeastHalf } from '../backoff';
 
 /**
  * While live updates run over SSE (WebSocket failed), WebSocket is tried again now and then: the
@@ -13,15 +13,13 @@ export const DEFAULT_WEBSOCKET_RETRY: Readonly<BackoffOptions> = Object.freeze({
 
 /**
  * The wait before WebSocket try number `failures + 1` while on SSE: min(maxDelayMs, minDelayMs *
- * 2^failures), with a random half added or taken away from its upper half ("equal jitter", in
- * [ceiling / 2, ceiling)): never near zero, so a fleet of fallen-back clients does not hammer
- * the server, but spread out so they do not return in a wave. Pure: `random` is injectable.
+ * 2^failures), with equal jitter (`backoffAtLeastHalf`): a fleet of fallen-back clients neither
+ * hammers the server nor returns in a wave.
  */
 export function webSocketRetryDelay(
   failures: number,
   options: BackoffOptions = DEFAULT_WEBSOCKET_RETRY,
   random: () => number = Math.random,
 ): number {
-  const ceiling = backoffCeiling(failures, options);
-  return Math.floor(ceiling / 2 + random() * (ceiling / 2));
+  return backoffAtLeastHalf(failures, options, random);
 }
