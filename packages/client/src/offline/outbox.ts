@@ -35,10 +35,7 @@ export interface OutboxEvents {
   pending: number;
 }
 
-/**
- * Failures of a moment, of the network or the server: the change stays queued and the outbox
- * tries again by itself after a delay.
- */
+/** Failures of a moment, of the network or the server: tried again by a timer. */
 const RETRY_BY_TIMER = new Set([
   'NETWORK_ERROR',
   'SHUTTING_DOWN',
@@ -49,11 +46,10 @@ const RETRY_BY_TIMER = new Set([
 ]);
 
 /**
- * Failures worth another try later: the change stays queued, in order. Those about the session
- * wait for the next connection (`flush` on `ready`) instead of asking again while signed out.
+ * Failures about the session: tried again with the next connection (`flush` on `ready`), not
+ * on a timer, which would only ask again while signed out.
  */
-const RETRYABLE = new Set([
-  ...RETRY_BY_TIMER,
+const RETRY_ON_CONNECTION = new Set([
   'SIGNED_OUT',
   'SESSION_REVOKED',
   'REFRESH_INVALID',
@@ -195,10 +191,13 @@ export class Outbox extends Emitter<OutboxEvents> {
         outcome = await this.sender(entry);
       } catch (error) {
         this.inFlight = null;
-        if (!isTidingsError(error) || RETRYABLE.has(error.code)) {
-          if (!isTidingsError(error) || RETRY_BY_TIMER.has(error.code)) this.retryLater();
+        // Left queued, in order: tried again by a timer, or with the next connection. An error
+        // that is not Tidings' own (a bug in a custom sender) is retried too.
+        if (!isTidingsError(error) || RETRY_BY_TIMER.has(error.code)) {
+          this.retryLater();
           return;
         }
+        if (RETRY_ON_CONNECTION.has(error.code)) return;
         await this.drop(entry);
         // Without the note, its later edits cannot apply either.
         if (entry.kind === 'create') await this.dropNote(entry.noteId);
