@@ -38,11 +38,10 @@ import {
 import type { GatewaySocket, SocketListener } from './gateway-socket';
 import type { UpgradeCredential } from './upgrade-credentials';
 import { applyWrite, isWriteType, type WriteType } from './write-handlers';
+import { textFrame } from './wire-frame';
 
 /** Messages waiting for their turn before the socket stops being read (TCP backpressure). */
 const MAX_WAITING_MESSAGES = 32;
-/** `ws.send` options of a message `ws` frames itself: text. */
-const TEXT_FRAME = { binary: false } as const;
 /** Note updates one connection may have submitted and not yet had answered (pipelined). */
 const MAX_UPDATES_IN_FLIGHT = 64;
 /** Notes one connection may have joined at once; a client shows a handful. */
@@ -237,7 +236,7 @@ export class GatewayConnection
   /** One serialised message: into this tick's frame when batching, else straight out. */
   private sendSerialised(text: string): void {
     if (this.frames) this.frames.push(text);
-    else this.sendFrame(text);
+    else this.sendFrame(textFrame(text));
   }
 
   /** Whether a received message waits its turn (the FrameSink of OutboundFrames). */
@@ -260,14 +259,13 @@ export class GatewayConnection
   }
 
   /**
-   * One frame to the socket, within the send budget (the FrameSink of OutboundFrames): a whole
-   * frame already made (wire-frame.ts), or a message's text that `ws` frames.
+   * One whole frame (wire-frame.ts) to the socket, within the send budget (the FrameSink of
+   * OutboundFrames). Every data frame goes this one way; `ws` itself sends only control frames.
    */
-  sendFrame(frame: string | Buffer): void {
+  sendFrame(frame: Buffer): void {
     if (this.ended || this.ws.readyState !== WebSocket.OPEN) return;
     this.budget.beforeWrite();
-    if (typeof frame === 'string') this.ws.send(frame, TEXT_FRAME);
-    else this.ws.writeFrame(frame);
+    this.ws.writeFrame(frame);
     if (this.budget.exceeded()) {
       this.deps.log.warn({ connectionId: this.id }, 'closing a websocket that stopped reading');
       this.close('SLOW_CONSUMER');

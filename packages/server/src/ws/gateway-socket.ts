@@ -28,7 +28,7 @@ export class GatewaySocket extends WebSocket {
   /**
    * Writes a complete frame made by `textFrame` (wire-frame.ts) straight to the TCP socket: one
    * frame's bytes serve every socket it fans out to, and go out in one write. Order with what
-   * `ws` itself sends (pings, close) holds because `ws` writes each of its frames synchronously
+   * `ws` itself sends (ping, pong, close) holds because `ws` writes each of its frames synchronously
    * and never queues one: it would only with permessage-deflate (off, gateway.ts) or a Blob
    * (never sent). What waits in the socket counts in `bufferedAmount` as `ws`' own writes do.
    * Only while OPEN: after a close frame nothing may follow.
