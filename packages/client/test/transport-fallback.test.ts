@@ -5,7 +5,7 @@ import { ConnectionState } from '../src/realtime/connection-state';
 import { manualOnlineSignal } from '../src/realtime/online-signal';
 import { RealtimeClient } from '../src/realtime/realtime-client';
 import type { TransportFactory } from '../src/realtime/transport';
-import { fakeApi, TEST_USER } from './helpers/fake-api';
+import { fakeApi, type Route, TEST_USER } from './helpers/fake-api';
 
 /** A WebSocket that never gets through (refused, or blocked by a proxy). */
 function failingWebSocket(onAttempt: (count: number) => void): TransportFactory {
@@ -39,12 +39,14 @@ function workingSse(onOpen: () => void): TransportFactory {
 function realtimeWith(
   websocket: TransportFactory,
   sse: TransportFactory,
-  reachable: boolean | (() => boolean),
+  reachable: boolean | (() => boolean) | { healthz: Route },
 ) {
+  // With `healthz`, the fake API answers `GET /healthz` and the SDK's own check decides.
+  const viaHealthz = typeof reachable === 'object' ? reachable.healthz : undefined;
   const core = createClientCore({
     baseUrl: 'http://127.0.0.1:9',
     credentials: 'token',
-    fetch: fakeApi().fetch,
+    fetch: fakeApi(viaHealthz).fetch,
     sessionStore: memorySessionStore({
       user: TEST_USER,
       accessToken: 'access-1',
@@ -58,7 +60,10 @@ function realtimeWith(
     {
       onlineSignal: manualOnlineSignal(true),
       backoff: { minDelayMs: 1, maxDelayMs: 2 },
-      serverReachable: async () => (typeof reachable === 'function' ? reachable() : reachable),
+      serverReachable:
+        typeof reachable === 'object'
+          ? undefined
+          : async () => (typeof reachable === 'function' ? reachable() : reachable),
     },
   );
 }
@@ -90,6 +95,35 @@ describe('falling back from WebSocket to SSE', () => {
     );
     realtime.connect();
     await six;
+    expect(sseOpened).toBe(0);
+    realtime.disconnect();
+  });
+
+  it('does not count a 503 on /healthz from a draining server as HTTP getting through', async () => {
+    // A restart as the browser sees it: the old server still answers on a kept-alive connection,
+    // with 503 SHUTTING_DOWN, while it refuses every upgrade.
+    let sseOpened = 0;
+    let healthzAsked = 0;
+    // Settles on the sixth WebSocket try, or on a fallback (after which WebSocket is not retried).
+    let settle: () => void = () => undefined;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    const realtime = realtimeWith(
+      failingWebSocket((count) => count === 6 && settle()),
+      workingSse(() => {
+        sseOpened += 1;
+        settle();
+      }),
+      {
+        healthz: (request) => {
+          if (request.path !== '/healthz') return undefined;
+          healthzAsked += 1;
+          return { status: 503, body: { error: { code: 'SHUTTING_DOWN' } } };
+        },
+      },
+    );
+    realtime.connect();
+    await settled;
+    expect(healthzAsked).toBeGreaterThan(0);
     expect(sseOpened).toBe(0);
     realtime.disconnect();
   });

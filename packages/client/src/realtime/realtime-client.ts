@@ -46,7 +46,7 @@ export interface RealtimeOptions {
    * restart) says nothing about WebSockets being blocked.
    */
   webSocketFailuresBeforeFallback?: number;
-  /** Whether the server answers HTTP at all. Default: any answer to `GET /healthz` within 3 s. */
+  /** Whether the server serves HTTP. Default: a 2xx answer to `GET /healthz` within 3 s. */
   serverReachable?: () => Promise<boolean>;
   /** Default: the browser's navigator.onLine and online/offline events; always online in Node. */
   onlineSignal?: OnlineSignal;
@@ -256,14 +256,19 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
   /** A WebSocket failed although HTTP was known to answer just before. */
   private webSocketFailedWhileReachable = false;
 
+  /**
+   * Only a 2xx counts: a server that is draining for a restart answers `503 SHUTTING_DOWN` and
+   * refuses upgrades, and a proxy whose backend is down answers 502. Neither says that HTTP gets
+   * through where WebSockets do not.
+   */
   private async healthzAnswers(): Promise<boolean> {
     try {
-      await this.core.http.fetch(`${this.core.baseUrl}/healthz`, {
+      const response = await this.core.http.fetch(`${this.core.baseUrl}/healthz`, {
         method: 'GET',
         cache: 'no-store',
         signal: AbortSignal.timeout(3_000),
       });
-      return true;
+      return response.ok;
     } catch {
       return false;
     }
