@@ -38,12 +38,26 @@ export class GatewaySocket extends WebSocket {
     (this as unknown as { _socket: Duplex })._socket.write(frame);
   }
 
+  /**
+   * `ws`' Receiver queues each chunk read from the socket in an array and shifts it out once
+   * parsed. After the first message the array is empty but keeps the backing store it grew (17
+   * slots, 152 bytes) for as long as the socket lives, and most sockets go quiet after their
+   * first messages (`auth`, `join_note`). An empty array in its place holds none. Only when
+   * empty: a chunk still there is the start of the next message.
+   */
+  private releaseReadChunks(): void {
+    const receiver = (this as unknown as { _receiver?: { _buffers?: unknown } })._receiver;
+    const chunks = receiver?._buffers;
+    if (receiver && Array.isArray(chunks) && chunks.length === 0) receiver._buffers = [];
+  }
+
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     const listener = this.listener;
     if (listener !== null) {
       switch (event) {
         case 'message':
           listener.received(args[0] as RawData, args[1] as boolean);
+          this.releaseReadChunks();
           break;
         case 'pong':
           listener.ponged();
