@@ -37,6 +37,16 @@ describe('WebSocket limits', () => {
     }
   });
 
+  it('closes a connection that sends more than the maximum without authenticating', async () => {
+    const client = await openWs(`${server.wsUrl}/ws`, { expectAuth: false });
+    for (let i = 0; i < 8; i++) client.send({ type: 'ping' });
+    const { code, reason } = await client.closed;
+    expect({ code, reason }).toEqual({ code: 1008, reason: 'rate-limited' });
+    // The first five were answered (unauthenticated); the sixth ended the connection.
+    const refused = client.received.filter((m) => m.type === 'error');
+    expect(refused.map((m) => m.code)).toEqual(Array(5).fill('UNAUTHENTICATED'));
+  });
+
   it('closes with 1009 on a message larger than WS_MAX_MESSAGE_BYTES', async () => {
     const user = await createTestUser(server);
     const client = await openAuthed(server.wsUrl, user.accessToken);

@@ -105,8 +105,9 @@ export class GatewayConnection
   /** Events that arrived between subscribing and the cursor's start (see `authenticate`). */
   private early: [SyncEvent, string | undefined][] | null = null;
   private readonly queue: SerialQueue;
-  /** RateStreak: messages in a row over the rate (the guard is the gateway's, shared). */
+  /** RateStreak: messages in a row over the user's rate, and before authentication. */
   excessInARow = 0;
+  unauthenticatedMessages = 0;
   /** The one deadline this connection waits for (DeadlineTarget; the queue keeps the slot). */
   deadlineAt = 0;
   deadlineSlot = NOT_SCHEDULED;
@@ -529,8 +530,9 @@ export class GatewayConnection
     try {
       const value = decodeFrame(data, isBinary);
       clientMsgId = readClientMsgId(value);
-      const key = this.principal?.userId ?? `connection:${this.id}`;
-      const verdict = await this.deps.rate.check(key, this);
+      const verdict = this.principal
+        ? await this.deps.rate.check(this.principal.userId, this)
+        : this.deps.rate.checkUnauthenticated(this);
       if (verdict.kind === 'disconnect') {
         this.close('RATE_LIMITED');
         return;

@@ -68,7 +68,11 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
     applied,
     deadlines,
     coalescer,
-    rate: new RateGuard(context.limits.wsMessages, config.ws.rateLimitDisconnectAfter),
+    rate: new RateGuard(
+      context.limits.wsMessages,
+      config.ws.rateLimitMaxMessages,
+      config.ws.rateLimitDisconnectAfter,
+    ),
     fanout: new UserFanout(context.hub),
     hooks: {
       authenticated: (connection: GatewayConnection) => registry.authenticated(connection),
