@@ -4,16 +4,19 @@ import { memorySessionStore } from '../src/index';
 import { ConnectionState } from '../src/realtime/connection-state';
 import { manualOnlineSignal } from '../src/realtime/online-signal';
 import { RealtimeClient } from '../src/realtime/realtime-client';
-import type { TransportFactory } from '../src/realtime/transport';
+import type { TransportEnd, TransportFactory } from '../src/realtime/transport';
 import { fakeApi, type Route, TEST_USER } from './helpers/fake-api';
 
-/** A WebSocket that never gets through (refused, or blocked by a proxy). */
-function failingWebSocket(onAttempt: (count: number) => void): TransportFactory {
+/** A WebSocket that never gets through (refused, or blocked by a proxy), or ends as `end`. */
+function failingWebSocket(
+  onAttempt: (count: number) => void,
+  end: TransportEnd = 'closed',
+): TransportFactory {
   let attempts = 0;
   return (_params, handlers) => {
     attempts += 1;
     onAttempt(attempts);
-    setTimeout(() => handlers.closed({ end: 'closed', wasReady: false }), 0);
+    setTimeout(() => handlers.closed({ end, wasReady: false }), 0);
     return {
       kind: 'websocket',
       send: () => false,
@@ -124,6 +127,26 @@ describe('falling back from WebSocket to SSE', () => {
     realtime.connect();
     await settled;
     expect(healthzAsked).toBeGreaterThan(0);
+    expect(sseOpened).toBe(0);
+    realtime.disconnect();
+  });
+
+  it('does not count a WebSocket the server itself ended (a token it found expired)', async () => {
+    // Clocks apart: the server keeps saying token-expired before ready. That WebSocket got
+    // through; switching to SSE would not help and would hide the real problem.
+    let sseOpened = 0;
+    let settle: () => void = () => undefined;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    const realtime = realtimeWith(
+      failingWebSocket((count) => count === 6 && settle(), 'token-expired'),
+      workingSse(() => {
+        sseOpened += 1;
+        settle();
+      }),
+      true,
+    );
+    realtime.connect();
+    await settled;
     expect(sseOpened).toBe(0);
     realtime.disconnect();
   });

@@ -12,6 +12,7 @@ import type {
   TransportClose,
   TransportFactory,
   TransportKind,
+  TransportEnd,
   TransportSignal,
 } from './transport';
 
@@ -69,6 +70,16 @@ const DEFAULT_REFRESH_BEFORE_EXPIRY_MS = 60_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 /** A token handed to a new connection must outlive its handshake. */
 const MIN_TOKEN_VALIDITY_MS = 1_000;
+/**
+ * Ends only a server reached over the WebSocket can give (an auth answer, a restart's close
+ * code): that WebSocket was not blocked, so it does not count towards the SSE fallback.
+ */
+const SAID_BY_THE_SERVER: ReadonlySet<TransportEnd> = new Set<TransportEnd>([
+  'auth-failed',
+  'token-expired',
+  'session-revoked',
+  'server-restart',
+]);
 
 /**
  * The live connection: one explicit state machine (ConnectionState) with one `setState`, one
@@ -467,7 +478,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     this.transport = null;
     this.stopProbe();
     this.clearTimers();
-    if (wasWebSocket && !info.wasReady) {
+    if (wasWebSocket && !info.wasReady && !SAID_BY_THE_SERVER.has(info.end)) {
       this.webSocketFailures += 1;
       if (this.httpAnswered) this.webSocketFailedWhileReachable = true;
     }

@@ -22,7 +22,10 @@ export type TransportEnd =
 
 export interface TransportClose {
   end: TransportEnd;
-  /** Whether it had reached `ready`: failures before that count towards the SSE fallback. */
+  /**
+   * Whether it had reached `ready`: failures before that count towards the SSE fallback, unless
+   * the server itself ended it (an auth answer, a restart's close code).
+   */
   wasReady: boolean;
   code?: number;
   /** For `auth-failed`: the server's code. */
