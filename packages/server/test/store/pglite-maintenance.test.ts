@@ -90,6 +90,26 @@ describe('embedded database maintenance', () => {
     expect(report.analyzed).toContain('public.notes');
     expect(report.vacuumed).not.toContain('public.notes');
   });
+
+  it('analyzes from a coarse sample, and leaves the setting as it found it', async () => {
+    // 300 distinct titles: with the default target ANALYZE keeps up to 101 histogram bounds.
+    await addNotes('maintenance-coarse@example.test', 300);
+    await store.db.execute(sql`update notes set title = 'coarse ' || id`);
+    const report = await store.maintain!();
+    expect(report.analyzed).toContain('public.notes');
+    const [stats] = await rowsOf<{ bounds: number }>(
+      store,
+      sql`select cardinality(histogram_bounds::text::text[])::int as bounds from pg_stats
+           where tablename = 'notes' and attname = 'title'`,
+    );
+    expect(stats!.bounds).toBeGreaterThan(1);
+    expect(stats!.bounds).toBeLessThanOrEqual(11);
+    const [setting] = await rowsOf<{ target: string }>(
+      store,
+      sql`select current_setting('default_statistics_target') as target`,
+    );
+    expect(setting!.target).toBe('100');
+  });
 });
 
 describe('maintenance schedule', () => {
