@@ -71,6 +71,32 @@ function realtimeWith(
   );
 }
 
+/**
+ * Connects with a WebSocket that always ends before ready (as `end`) until its sixth try, or
+ * until the client falls back to SSE (after which WebSocket is not retried at once); returns how
+ * many SSE streams were opened.
+ */
+async function sseOpenedWithinSixTries(
+  end: TransportEnd,
+  reachable: Parameters<typeof realtimeWith>[2],
+): Promise<number> {
+  let sseOpened = 0;
+  let settle: () => void = () => undefined;
+  const settled = new Promise<void>((resolve) => (settle = resolve));
+  const realtime = realtimeWith(
+    failingWebSocket((count) => count === 6 && settle(), end),
+    workingSse(() => {
+      sseOpened += 1;
+      settle();
+    }),
+    reachable,
+  );
+  realtime.connect();
+  await settled;
+  realtime.disconnect();
+  return sseOpened;
+}
+
 describe('falling back from WebSocket to SSE', () => {
   it('falls back when WebSocket keeps failing while the server answers HTTP', async () => {
     let sseOpened = 0;
@@ -88,67 +114,26 @@ describe('falling back from WebSocket to SSE', () => {
   });
 
   it('keeps trying WebSocket while the server is down (a restart is not a blocked WebSocket)', async () => {
-    let sseOpened = 0;
-    let reachedSix: () => void = () => undefined;
-    const six = new Promise<void>((resolve) => (reachedSix = resolve));
-    const realtime = realtimeWith(
-      failingWebSocket((count) => count === 6 && reachedSix()),
-      workingSse(() => (sseOpened += 1)),
-      false,
-    );
-    realtime.connect();
-    await six;
-    expect(sseOpened).toBe(0);
-    realtime.disconnect();
+    expect(await sseOpenedWithinSixTries('closed', false)).toBe(0);
   });
 
   it('does not count a 503 on /healthz from a draining server as HTTP getting through', async () => {
     // A restart as the browser sees it: the old server still answers on a kept-alive connection,
     // with 503 SHUTTING_DOWN, while it refuses every upgrade.
-    let sseOpened = 0;
     let healthzAsked = 0;
-    // Settles on the sixth WebSocket try, or on a fallback (after which WebSocket is not retried).
-    let settle: () => void = () => undefined;
-    const settled = new Promise<void>((resolve) => (settle = resolve));
-    const realtime = realtimeWith(
-      failingWebSocket((count) => count === 6 && settle()),
-      workingSse(() => {
-        sseOpened += 1;
-        settle();
-      }),
-      {
-        healthz: (request) => {
-          if (request.path !== '/healthz') return undefined;
-          healthzAsked += 1;
-          return { status: 503, body: { error: { code: 'SHUTTING_DOWN' } } };
-        },
-      },
-    );
-    realtime.connect();
-    await settled;
+    const healthz: Route = (request) => {
+      if (request.path !== '/healthz') return undefined;
+      healthzAsked += 1;
+      return { status: 503, body: { error: { code: 'SHUTTING_DOWN' } } };
+    };
+    expect(await sseOpenedWithinSixTries('closed', { healthz })).toBe(0);
     expect(healthzAsked).toBeGreaterThan(0);
-    expect(sseOpened).toBe(0);
-    realtime.disconnect();
   });
 
   it('does not count a WebSocket the server itself ended (a token it found expired)', async () => {
     // Clocks apart: the server keeps saying token-expired before ready. That WebSocket got
     // through; switching to SSE would not help and would hide the real problem.
-    let sseOpened = 0;
-    let settle: () => void = () => undefined;
-    const settled = new Promise<void>((resolve) => (settle = resolve));
-    const realtime = realtimeWith(
-      failingWebSocket((count) => count === 6 && settle(), 'token-expired'),
-      workingSse(() => {
-        sseOpened += 1;
-        settle();
-      }),
-      true,
-    );
-    realtime.connect();
-    await settled;
-    expect(sseOpened).toBe(0);
-    realtime.disconnect();
+    expect(await sseOpenedWithinSixTries('token-expired', true)).toBe(0);
   });
 
   it('does not fall back when the failures date from before the server came up', async () => {
