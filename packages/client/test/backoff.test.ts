@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoff, DEFAULT_BACKOFF } from '../src/backoff';
+import { backoff, backoffAtLeastHalf, DEFAULT_BACKOFF } from '../src/backoff';
 
 const options = { minDelayMs: 100, maxDelayMs: 5_000 };
 
@@ -41,5 +41,16 @@ describe('backoff (full jitter)', () => {
   it('has finite, capped defaults', () => {
     expect(DEFAULT_BACKOFF.minDelayMs).toBeGreaterThan(0);
     expect(backoff(50, DEFAULT_BACKOFF, () => 0.999999)).toBeLessThan(DEFAULT_BACKOFF.maxDelayMs);
+  });
+});
+
+describe('backoffAtLeastHalf (equal jitter)', () => {
+  it('grows per failed try up to the cap and never drops below half of it', () => {
+    const options = { minDelayMs: 1_000, maxDelayMs: 8_000 };
+    expect(backoffAtLeastHalf(0, options, () => 0)).toBe(500);
+    expect(backoffAtLeastHalf(0, options, () => 0.999_999)).toBe(999);
+    expect(backoffAtLeastHalf(2, options, () => 0)).toBe(2_000);
+    expect(backoffAtLeastHalf(10, options, () => 0)).toBe(4_000);
+    expect(backoffAtLeastHalf(10_000, options, () => 0.999_999)).toBeLessThan(8_000);
   });
 });

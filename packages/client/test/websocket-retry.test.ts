@@ -9,20 +9,12 @@ import { RealtimeClient } from '../src/realtime/realtime-client';
 import { sseTransport } from '../src/realtime/sse-transport';
 import type { TransportFactory } from '../src/realtime/transport';
 import { webSocketTransport } from '../src/realtime/websocket-transport';
-import { DEFAULT_WEBSOCKET_RETRY, webSocketRetryDelay } from '../src/realtime/websocket-retry';
+import { backoffAtLeastHalf } from '../src/backoff';
+import { DEFAULT_WEBSOCKET_RETRY } from '../src/realtime/websocket-retry';
 
-describe('webSocketRetryDelay', () => {
-  it('grows per failed try up to the cap and never drops below half of it', () => {
-    const options = { minDelayMs: 1_000, maxDelayMs: 8_000 };
-    expect(webSocketRetryDelay(0, options, () => 0)).toBe(500);
-    expect(webSocketRetryDelay(0, options, () => 0.999_999)).toBe(999);
-    expect(webSocketRetryDelay(2, options, () => 0)).toBe(2_000);
-    expect(webSocketRetryDelay(10, options, () => 0)).toBe(4_000);
-    expect(webSocketRetryDelay(10_000, options, () => 0.999_999)).toBeLessThan(8_000);
-  });
-
+describe('the WebSocket retry while on SSE', () => {
   it('waits well over half a minute by default', () => {
-    expect(webSocketRetryDelay(0, DEFAULT_WEBSOCKET_RETRY, () => 0)).toBeGreaterThanOrEqual(20_000);
+    expect(backoffAtLeastHalf(0, DEFAULT_WEBSOCKET_RETRY, () => 0)).toBeGreaterThanOrEqual(20_000);
   });
 });
 

@@ -1,11 +1,11 @@
 import type { SyncEvent } from '@tidings/protocol';
-import { backoff, type BackoffOptions, DEFAULT_BACKOFF } from '../backoff';
+import { backoff, backoffAtLeastHalf, type BackoffOptions, DEFAULT_BACKOFF } from '../backoff';
 import type { ClientCore } from '../client';
 import { Emitter } from '../emitter';
 import { clientError, endsSession, TidingsError } from '../errors';
 import { ConnectionState, DisconnectReason, type StateChange } from './connection-state';
 import { type OnlineSignal, platformOnlineSignal } from './online-signal';
-import { DEFAULT_WEBSOCKET_RETRY, webSocketRetryDelay } from './websocket-retry';
+import { DEFAULT_WEBSOCKET_RETRY } from './websocket-retry';
 import type {
   ServerMessage,
   Transport,
@@ -348,7 +348,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
         this.probeTimer = null;
         if (generation === this.generation) void this.probeWebSocket(generation);
       },
-      webSocketRetryDelay(this.probeFailures, retry),
+      backoffAtLeastHalf(this.probeFailures, retry),
     );
   }
 
