@@ -70,14 +70,18 @@ export async function maintainPglite(client: PGlite): Promise<MaintenanceReport>
        from pg_stat_user_tables order by schemaname, relname`,
   );
   const report: MaintenanceReport = { vacuumed: [], analyzed: [] };
-  const due = rows.filter((activity) => needsVacuum(activity) || needsAnalyze(activity));
+  const due = rows
+    .map((activity) => ({
+      activity,
+      vacuum: needsVacuum(activity),
+      analyze: needsAnalyze(activity),
+    }))
+    .filter(({ vacuum, analyze }) => vacuum || analyze);
   if (due.length === 0) return report;
   // The app's statements in between are not affected: the target only matters to ANALYZE.
   await client.exec(`set default_statistics_target = ${ANALYZE_STATISTICS_TARGET}`);
   try {
-    for (const activity of due) {
-      const vacuum = needsVacuum(activity);
-      const analyze = needsAnalyze(activity);
+    for (const { activity, vacuum, analyze } of due) {
       const name = `${quoteIdentifier(activity.schema)}.${quoteIdentifier(activity.table)}`;
       const label = `${activity.schema}.${activity.table}`;
       // ANALYZE reads a sample whatever the table's size: only when due.
