@@ -108,8 +108,10 @@ export function createNotesService(deps: NotesDeps): NotesService {
       return toNote(row, (await loadTagNames(db, [noteId])).get(noteId) ?? []);
     },
 
-    async assertOwned(userId, rawNoteId) {
-      const owner = await owners.get(recordId(rawNoteId, 'Note'));
+    ownerOf: async (rawNoteId) => owners.get(recordId(rawNoteId, 'Note')),
+
+    async assertOwned(userId, rawNoteId, ownerRead) {
+      const owner = await (ownerRead ?? owners.get(recordId(rawNoteId, 'Note')));
       if (owner !== userId) throw notFound('Note');
     },
 

@@ -36,8 +36,17 @@ export type NoteCreateInput = NoteChanges & { id?: string | undefined };
 export interface NotesService {
   list(userId: string, filter: NoteListFilter): Promise<NotePage>;
   get(userId: string, noteId: string): Promise<Note>;
-  /** Throws NOT_FOUND unless the user has this note (in the trash too), reading nothing else. */
-  assertOwned(userId: string, noteId: string): Promise<void>;
+  /** The note's owner (in the trash too), undefined when there is no such note. */
+  ownerOf(noteId: string): Promise<string | undefined>;
+  /**
+   * Throws NOT_FOUND unless the user has this note (in the trash too), reading nothing else.
+   * `ownerRead`: an `ownerOf` of this note already under way, started after the request came.
+   */
+  assertOwned(
+    userId: string,
+    noteId: string,
+    ownerRead?: Promise<string | undefined>,
+  ): Promise<void>;
   /** Idempotent on `input.id`: creating an id the user already has returns that note. */
   create(actor: Actor, input: NoteCreateInput): Promise<Note>;
   /**

@@ -24,6 +24,7 @@ import { encodeEvent, encodeEventFrame, variantFor } from './event-encoding';
 import { parseClientMessage, readClientMsgId } from './message-parsing';
 import { randomText } from './random-text';
 import { decodeFrame, unwrapMessage } from './inbound-message';
+import { EarlyOwnerReads, joinedNoteIdOf } from './early-owner-reads';
 import { type FrameCoalescer, type FrameSink, OutboundFrames } from './outbound-frames';
 import type { RateGuard, RateStreak } from './rate-guard';
 import { type MessageFlow, SerialQueue } from './serial-queue';
@@ -101,6 +102,8 @@ export class GatewayConnection
   missedHeartbeats = 0;
   private sessionSecret = '';
   private joinedNotes: JoinedNotes = null;
+  /** Owner reads of joins sent with the `auth`; null once those joins have been handled. */
+  private earlyOwners: EarlyOwnerReads | null = null;
   private events: ConnectionEvents | null = null;
   /** Events that arrived between subscribing and the cursor's start (see `authenticate`). */
   private early: [SyncEvent, string | undefined][] | null = null;
@@ -139,7 +142,16 @@ export class GatewayConnection
   received(data: RawData, isBinary: boolean): void {
     this.missedHeartbeats = 0;
     this.deps.context.metrics.messageIn('ws');
+    if (this.principal === null) this.noteEarlyJoin(data, isBinary);
     this.queue.push(() => this.handle(data, isBinary));
+  }
+
+  /** A `join_note` sent before authentication was complete gets its owner read early. */
+  private noteEarlyJoin(data: RawData, isBinary: boolean): void {
+    const noteId = joinedNoteIdOf(data, isBinary);
+    if (noteId === undefined) return;
+    this.earlyOwners ??= new EarlyOwnerReads(this.deps.context.data.notes.ownerOf);
+    this.earlyOwners.noteJoin(noteId);
   }
 
   ponged(): void {
@@ -257,6 +269,8 @@ export class GatewayConnection
   /** Replies held while further messages waited (outbound-frames.ts) go out now. */
   allHandled(): void {
     this.frames?.flush();
+    // The joins that came with the authentication have had their turn.
+    if (this.principal) this.earlyOwners = null;
   }
 
   /**
@@ -350,6 +364,8 @@ export class GatewayConnection
       this.releaseSlot();
       return;
     }
+    // Alongside the session read: the owner reads of joins sent with this `auth`.
+    this.earlyOwners?.tokenVerified();
     // Subscribed before the seq is read, so a change committed after the read is sure to arrive
     // live: no second look at the log is needed. Events wait in `early` until the cursor exists.
     this.early = [];
@@ -607,7 +623,8 @@ export class GatewayConnection
     clientMsgId: string | undefined,
   ): Promise<void> {
     // Ownership is checked on join and again by the services on every write.
-    await this.deps.context.data.notes.assertOwned(userId, noteId);
+    const early = this.earlyOwners?.take(noteId);
+    await this.deps.context.data.notes.assertOwned(userId, noteId, early);
     const joined = this.joinedNotes;
     if (!hasJoined(joined, noteId) && joinedCount(joined) >= MAX_JOINED_NOTES) {
       throw new AppError(
