@@ -1,13 +1,22 @@
 import type { GatewayConnection } from './gateway-connection';
+import type { HeartbeatSlots } from './heartbeat-wheel';
+import { SlottedSet } from './slotted-set';
+
+/** Slots of the connections: the heartbeat pings one per twentieth of its interval. */
+export const HEARTBEAT_SLOTS = 20;
 
 export interface ConnectionCounts {
   total: number;
   authenticated: number;
 }
 
-/** The live connections of this instance, by user, for status, revocation and shutdown. */
-export class ConnectionRegistry {
-  private readonly connections = new Set<GatewayConnection>();
+/**
+ * The live connections of this instance, by user, for status, revocation and shutdown, and in
+ * slots for the heartbeat (heartbeat-wheel.ts).
+ */
+export class ConnectionRegistry implements HeartbeatSlots {
+  private readonly connections = new SlottedSet<GatewayConnection>(HEARTBEAT_SLOTS);
+  readonly slotCount = HEARTBEAT_SLOTS;
   private readonly byUser = new Map<string, Set<GatewayConnection>>();
 
   add(connection: GatewayConnection): void {
@@ -32,6 +41,10 @@ export class ConnectionRegistry {
     if (!mine || !userId) return;
     mine.delete(connection);
     if (mine.size === 0) this.byUser.delete(userId);
+  }
+
+  slot(index: number): ReadonlySet<GatewayConnection> {
+    return this.connections.slot(index);
   }
 
   /** A snapshot: safe to iterate while connections end. */

@@ -18,6 +18,7 @@ import { RateGuard } from './rate-guard';
 import { UserFanout } from './user-fanout';
 import { GatewayConnection } from './gateway-connection';
 import { GatewaySocket } from './gateway-socket';
+import { HeartbeatWheel } from './heartbeat-wheel';
 import { isOriginAllowed } from './origin-policy';
 import { registerWebSocketStatusRoute } from './status-route';
 import { upgradeCredential } from './upgrade-credentials';
@@ -131,11 +132,7 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
   }
   http.server.on('upgrade', onUpgrade);
   registerWebSocketStatusRoute(http, config, registry, context.census);
-
-  const heartbeat = setInterval(() => {
-    for (const connection of registry.all()) connection.heartbeat();
-  }, config.ws.heartbeatIntervalMs);
-  heartbeat.unref();
+  const heartbeats = new HeartbeatWheel(registry, config.ws.heartbeatIntervalMs);
 
   const stopWatching = [
     context.hub.onSessionRevoked((userId, sessionId) => {
@@ -153,7 +150,7 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
     registry,
     async close() {
       closing = true;
-      clearInterval(heartbeat);
+      heartbeats.stop();
       deadlines.stop();
       coalescer.stop();
       for (const stop of stopWatching) stop();
