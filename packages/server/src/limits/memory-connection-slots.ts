@@ -4,8 +4,8 @@ export interface MemoryConnectionSlots extends ConnectionSlots {
   acquireNow(userId: string, connectionId: string, max: number): boolean;
   releaseNow(userId: string, connectionId: string): void;
   countNow(userId: string): number;
-  /** Every slot held, for re-announcing them to Redis. */
-  entries(): Iterable<[userId: string, connectionIds: ReadonlySet<string>]>;
+  /** Every slot held, by user, for re-announcing them to Redis: the live map itself. */
+  readonly byUser: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** The connections of each user in this process; a user with none has no entry. */
@@ -34,7 +34,7 @@ export function createMemoryConnectionSlots(): MemoryConnectionSlots {
     acquireNow,
     releaseNow,
     countNow,
-    entries: () => slotsByUser.entries(),
+    byUser: slotsByUser,
     acquire: async (userId, connectionId, max) => acquireNow(userId, connectionId, max),
     release: async (userId, connectionId) => releaseNow(userId, connectionId),
     count: async (userId) => countNow(userId),

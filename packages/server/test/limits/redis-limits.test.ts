@@ -21,8 +21,15 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((limits) => limits.close()));
 });
 
-/** Two Limits on one Redis and one key prefix, as two server instances of a cluster would be. */
-function twoInstances(overrides: Partial<RedisLimitsOptions> = {}, url = SHARED_REDIS_URL) {
+/**
+ * Two Limits on one Redis and one key prefix, as two server instances of a cluster would be.
+ * `second` overrides the second one's options further.
+ */
+function twoInstances(
+  overrides: Partial<RedisLimitsOptions> = {},
+  url = SHARED_REDIS_URL,
+  second: Partial<RedisLimitsOptions> = {},
+) {
   const options: RedisLimitsOptions = {
     url,
     keyPrefix: `test:limits:${randomUUID()}:`,
@@ -34,10 +41,12 @@ function twoInstances(overrides: Partial<RedisLimitsOptions> = {}, url = SHARED_
     log: silentLog,
     ...overrides,
   };
-  const first = createRedisLimits(options);
-  const second = createRedisLimits(options);
-  open.push(first, second);
-  return [first, second] as const;
+  const instances = [
+    createRedisLimits(options),
+    createRedisLimits({ ...options, ...second }),
+  ] as const;
+  open.push(...instances);
+  return instances;
 }
 
 describe.skipIf(!hasSharedRedis)('limits shared through Redis', () => {
@@ -98,17 +107,44 @@ describe.skipIf(!hasSharedRedis)('limits shared through Redis', () => {
 
   it("frees a killed instance's slots when their lease lapses; renewal keeps live ones", async () => {
     const clock = manualClock();
-    const [survivor, killed] = twoInstances({ connectionLeaseMs: 1_000, now: clock.now });
+    // `killed` never renews on its own (as a SIGKILLed process would not); `survivor` only when
+    // told to, so the test decides when renewals happen.
+    const rounds = { renewalRoundMs: 3_600_000 };
+    const [survivor, killed] = twoInstances(
+      { connectionLeaseMs: 1_000, now: clock.now, ...rounds },
+      SHARED_REDIS_URL,
+      rounds,
+    );
     expect(await killed.connections.acquire('user-1', 'doomed', 2)).toBe(true);
     expect(await survivor.connections.acquire('user-1', 'alive', 2)).toBe(true);
     expect(await survivor.connections.acquire('user-1', 'third', 2)).toBe(false);
 
-    // `killed` stops renewing (as a SIGKILLed process would); `survivor` renews on schedule.
     clock.advance(700);
     await survivor.renewSlots();
     clock.advance(700);
     expect(await survivor.connections.count('user-1')).toBe(1);
     expect(await survivor.connections.acquire('user-1', 'third', 2)).toBe(true);
+  });
+
+  it('renews the leases on its own, a share of the users at each tick of a round', async () => {
+    const clock = manualClock();
+    // Rounds of 200 ms, a tick every 10 ms; the clock moves at the same pace as the timers.
+    const [instance, neighbour] = twoInstances({
+      connectionLeaseMs: 600,
+      renewalRoundMs: 200,
+      now: clock.now,
+    });
+    for (let user = 0; user < 30; user++) {
+      expect(await instance.connections.acquire(`user-${user}`, `conn-${user}`, 1)).toBe(true);
+    }
+    for (let elapsed = 0; elapsed < 1_500; elapsed += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      clock.advance(20);
+    }
+    // Two and a half leases later every slot is still held, as the neighbour sees it.
+    for (let user = 0; user < 30; user++) {
+      expect(await neighbour.connections.count(`user-${user}`), `user-${user}`).toBe(1);
+    }
   });
 
   it('is what createLimits builds when REDIS_URL is set', async () => {
