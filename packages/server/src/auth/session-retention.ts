@@ -1,6 +1,6 @@
-import { lt, or } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
+import { deleteInChunks } from '../store/chunked-delete';
 import type { Database } from '../store/database';
-import { sessions } from '../store/schema';
 
 /**
  * Ended sessions are kept this long after they expired or were revoked, so an access token issued
@@ -10,11 +10,19 @@ import { sessions } from '../store/schema';
 export const ENDED_SESSION_KEEP_MS = 24 * 3_600_000;
 
 /** Deletes sessions that ended more than ENDED_SESSION_KEEP_MS ago; returns how many went. */
-export async function pruneEndedSessions(db: Database, now = Date.now()): Promise<number> {
-  const cutoff = new Date(now - ENDED_SESSION_KEEP_MS);
-  const deleted = await db
-    .delete(sessions)
-    .where(or(lt(sessions.expiresAt, cutoff), lt(sessions.revokedAt, cutoff)))
-    .returning({ id: sessions.id });
-  return deleted.length;
+export async function pruneEndedSessions(
+  db: Database,
+  now = Date.now(),
+  chunkRows?: number,
+): Promise<number> {
+  const cutoff = new Date(now - ENDED_SESSION_KEEP_MS).toISOString();
+  return deleteInChunks(
+    db,
+    (limit) => sql`
+      delete from sessions where id in (
+        select id from sessions
+        where expires_at < ${cutoff}::timestamptz or revoked_at < ${cutoff}::timestamptz
+        limit ${limit})`,
+    chunkRows,
+  );
 }

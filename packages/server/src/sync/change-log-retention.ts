@@ -1,20 +1,27 @@
-import { lt } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
+import { deleteInChunks } from '../store/chunked-delete';
 import type { Database } from '../store/database';
-import { changeLog } from '../store/schema';
 import { pruneEndedSessions } from '../auth/session-retention';
 
 /** How often old change-log entries are pruned; retention is in days, so hourly is plenty. */
 const PRUNE_INTERVAL_MS = 3_600_000;
 
-/** Deletes change-log entries older than `retentionMs`; returns how many went. */
-export async function pruneChangeLog(db: Database, retentionMs: number): Promise<number> {
-  const cutoff = new Date(Date.now() - retentionMs);
-  const deleted = await db
-    .delete(changeLog)
-    .where(lt(changeLog.createdAt, cutoff))
-    .returning({ seq: changeLog.seq });
-  return deleted.length;
+/** Deletes change-log entries older than `retentionMs`, oldest first; returns how many went. */
+export async function pruneChangeLog(
+  db: Database,
+  retentionMs: number,
+  chunkRows?: number,
+): Promise<number> {
+  const cutoff = new Date(Date.now() - retentionMs).toISOString();
+  return deleteInChunks(
+    db,
+    (limit) => sql`
+      delete from change_log where (user_id, seq) in (
+        select user_id, seq from change_log where created_at < ${cutoff}::timestamptz
+        order by created_at limit ${limit})`,
+    chunkRows,
+  );
 }
 
 /**
