@@ -4,7 +4,7 @@ import { decodeFrame } from './inbound-message';
 /** Reads a note's owner (the notes service's grouped lookup); undefined when there is none. */
 export type ReadOwner = (noteId: string) => Promise<string | undefined>;
 
-/** Joins read early per connection; a client that sends more waits for them in turn. */
+/** At most this many joins of one connection are read early; any more are read in their turn. */
 export const MAX_EARLY_JOINS = 4;
 
 /**
