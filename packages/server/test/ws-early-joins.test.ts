@@ -73,6 +73,18 @@ describe('join_note sent together with auth', () => {
     expect(steps).toEqual([]);
   });
 
+  it('reads nothing early for a join that had its turn before any auth', async () => {
+    const { user, note } = await createTestUserWithNote(server, { title: 'a', content: 'b' });
+    const steps = recordReads();
+    const client = await openWs(`${server.wsUrl}/ws`, { expectAuth: false });
+    client.send({ type: 'join_note', noteId: note.id, clientMsgId: 'too-early' });
+    expect(await client.next()).toMatchObject({ type: 'error', code: 'UNAUTHENTICATED' });
+    client.send({ type: 'auth', token: user.accessToken });
+    expect(await client.next()).toMatchObject({ type: 'auth_success' });
+    expect(steps).toEqual(['session read', 'session answered']);
+    client.close();
+  });
+
   it('reads a join sent later on the same connection in its turn, as before', async () => {
     const { user, note } = await createTestUserWithNote(server, { title: 'a', content: 'b' });
     const client = await openWs(`${server.wsUrl}/ws`, { expectAuth: false });

@@ -142,7 +142,9 @@ export class GatewayConnection
   received(data: RawData, isBinary: boolean): void {
     this.missedHeartbeats = 0;
     this.deps.context.metrics.messageIn('ws');
-    if (this.principal === null) this.noteEarlyJoin(data, isBinary);
+    // Only a frame that will wait behind another (its `auth`) is worth reading early; the
+    // first one, handled at once, is parsed once.
+    if (this.principal === null && this.queue.busy) this.noteEarlyJoin(data, isBinary);
     this.queue.push(() => this.handle(data, isBinary));
   }
 

@@ -31,6 +31,11 @@ export class SerialQueue {
     return this.tasks?.length ?? 0;
   }
 
+  /** A message is being handled: one pushed now waits its turn. */
+  get busy(): boolean {
+    return this.running;
+  }
+
   push(task: () => Promise<void>): void {
     if (this.stopped) return;
     const tasks = (this.tasks ??= []);

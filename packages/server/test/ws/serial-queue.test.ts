@@ -84,7 +84,9 @@ describe('SerialQueue', () => {
     const log: string[] = [];
     const first = gatedTask('a', log);
     const second = gatedTask('b', log);
+    expect(queue.busy).toBe(false);
     queue.push(first.run);
+    expect(queue.busy).toBe(true);
     queue.push(second.run);
     expect(queue.waiting).toBe(1);
     first.finish();
@@ -94,5 +96,6 @@ describe('SerialQueue', () => {
     second.finish();
     await tick();
     expect(handled).toEqual([0]);
+    expect(queue.busy).toBe(false);
   });
 });
