@@ -16,7 +16,6 @@ export interface ConnectionCounts {
  */
 export class ConnectionRegistry implements HeartbeatSlots {
   private readonly connections = new SlottedSet<GatewayConnection>(HEARTBEAT_SLOTS);
-  readonly slotCount = HEARTBEAT_SLOTS;
   private readonly byUser = new Map<string, Set<GatewayConnection>>();
 
   add(connection: GatewayConnection): void {
@@ -41,6 +40,10 @@ export class ConnectionRegistry implements HeartbeatSlots {
     if (!mine || !userId) return;
     mine.delete(connection);
     if (mine.size === 0) this.byUser.delete(userId);
+  }
+
+  get slotCount(): number {
+    return this.connections.slotCount;
   }
 
   slot(index: number): ReadonlySet<GatewayConnection> {
