@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/config';
 import { createMemoryLimits } from '../../src/limits/limits';
 import { createMemoryConnectionSlots } from '../../src/limits/memory-connection-slots';
 import { createMemoryNonceStore } from '../../src/limits/memory-nonces';
-import { createMemorySlidingWindow } from '../../src/limits/memory-window';
+import { createMemorySlidingWindow, SWEEP_SLICES } from '../../src/limits/memory-window';
 
 /** A clock the test moves by hand, so nothing depends on real time. */
 function manualClock(start = 1_000_000): { now: () => number; advance(ms: number): void } {
@@ -76,6 +76,46 @@ describe('in-process sliding window', () => {
     clock.advance(1_000);
     expect(window.sweep()).toBe(0);
     window.close();
+  });
+
+  it('frees every slot that left the window at once, keeping the rest in order', async () => {
+    const clock = manualClock();
+    const window = createMemorySlidingWindow({ max: 5, windowMs: 1_000, now: clock.now });
+    for (let i = 0; i < 5; i++) {
+      await window.hit('u');
+      clock.advance(100);
+    }
+    // Events at 0, 100, 200, 300 and 400; at 1,250 the first three have left.
+    clock.advance(750);
+    for (let i = 0; i < 3; i++) expect((await window.hit('u')).allowed).toBe(true);
+    // The oldest left in the window is the one at 300: its slot frees at 1,300.
+    expect(await window.hit('u')).toEqual({ allowed: false, retryAfterMs: 50 });
+    window.close();
+  });
+
+  describe('periodic sweep', () => {
+    afterEach(() => void vi.useRealTimers());
+
+    it('walks a share of the keys per tick, so expired keys are gone within a window', async () => {
+      vi.useFakeTimers();
+      const clock = manualClock();
+      const windowMs = 1_000;
+      const window = createMemorySlidingWindow({ max: 5, windowMs, now: clock.now });
+      for (let i = 0; i < 200; i++) await window.hit(`ip:${i}`);
+      clock.advance(windowMs);
+      // Still in the window: hit after the others left.
+      for (let i = 0; i < 10; i++) await window.hit(`live:${i}`);
+
+      vi.advanceTimersByTime(windowMs / SWEEP_SLICES);
+      // One tick walked one share, not every key.
+      expect(window.size).toBeLessThan(210);
+      expect(window.size).toBeGreaterThan(10);
+
+      vi.advanceTimersByTime(windowMs);
+      expect(window.size).toBe(10);
+      expect((await window.peek('live:0')).allowed).toBe(true);
+      window.close();
+    });
   });
 });
 
