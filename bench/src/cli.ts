@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseOptions, USAGE } from './options';
+import { checkGoals, renderGoals } from './report/goals';
 import { renderTable, summarise } from './report/table';
 import { runBench } from './run-bench';
 
@@ -19,10 +20,13 @@ async function main(): Promise<void> {
   const run = await runBench(options, (line) => process.stderr.write(`${line}\n`), profileDir);
   const out = options.out ?? join(RESULTS_DIR, `run-${stamp}.json`);
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, `${JSON.stringify({ ...run, summary: summarise(run) }, null, 2)}\n`);
+  const goals = checkGoals(run);
+  await writeFile(out, `${JSON.stringify({ ...run, summary: summarise(run), goals }, null, 2)}\n`);
+  const goalTable = renderGoals(goals);
   process.stdout.write(
     `\nTidings bench ${run.startedAt} on ${run.machine.cpus} x ${run.machine.cpuModel}, ` +
-      `node ${run.machine.node}\n\n${renderTable(run)}\n\nJSON: ${out}\n`,
+      `node ${run.machine.node}\n\n${renderTable(run)}\n\n` +
+      `${goalTable ? `${goalTable}\n\n` : ''}JSON: ${out}\n`,
   );
   if (profileDir) process.stdout.write(`CPU profiles: ${profileDir}\n`);
   const failed = run.targets.some((t) => t.errors.length > 0);

@@ -6,6 +6,7 @@ import type { GrowthStep } from '../workloads/growth';
 import type { IdleResult } from '../workloads/idle';
 import type { ResumeWorkloadResult } from '../workloads/resume';
 import type { SaturationResult } from '../workloads/saturation';
+import type { GoalCheck } from './goals';
 import type { SummaryRow } from './table';
 
 /** Everything one target produced; a workload that failed leaves its error instead. */
@@ -38,4 +39,6 @@ export interface BenchRun {
   targets: TargetResult[];
   /** The table's figures and ratios (filled in by the CLI from `targets`). */
   summary?: SummaryRow[];
+  /** The goals checked on this run (filled in by the CLI from `targets`). */
+  goals?: GoalCheck[];
 }
