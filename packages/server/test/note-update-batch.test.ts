@@ -57,14 +57,20 @@ describe('group commit of note updates', () => {
     return data.notes.create(actor, { title: 'n', content });
   }
 
-  /** Runs `work` and counts the transactions it opened. */
+  /**
+   * Runs `work` and counts the transactions it opened: on PGlite through the query builder, on
+   * Postgres the BEGINs sent (the group commit's travels with its read, batch-transaction.ts).
+   */
   async function countingTransactions<T>(work: () => Promise<T>): Promise<[T, number]> {
-    const spy = vi.spyOn(store.db, 'transaction');
+    const built = vi.spyOn(store.db, 'transaction');
+    const sent = sentToPostgres();
     try {
       const result = await work();
-      return [result, spy.mock.calls.length];
+      const begins = sent.texts().filter((text) => /^\s*begin\b/i.test(text)).length;
+      return [result, store.kind === 'postgres' ? begins : built.mock.calls.length];
     } finally {
-      spy.mockRestore();
+      built.mockRestore();
+      sent.stop();
     }
   }
 
@@ -308,6 +314,26 @@ describe('group commit of note updates', () => {
     },
   );
 
+  it.skipIf(!usingRealPostgres)(
+    'a lone update is two round trips on Postgres: BEGIN with the read, COMMIT with the write',
+    async () => {
+      const userId = await newUser();
+      const note = await newNote({ userId });
+      const sent = sentToPostgres();
+      try {
+        await data.notes.update({ userId, originId: 'a' }, note.id, { content: 'alone' });
+        const texts = sent.texts();
+        expect(texts).toHaveLength(2);
+        expect(texts[0]).toMatch(/^begin; /);
+        expect(texts[1]).toMatch(/; commit$/);
+      } finally {
+        sent.stop();
+      }
+      const [row] = await store.db.select().from(notes).where(eq(notes.id, note.id));
+      expect(row).toMatchObject({ content: 'alone', version: 2 });
+    },
+  );
+
   it('never applies a committed batch twice when publishing fails for one user', async () => {
     const [ok, broken] = [await newUser(), await newUser()];
     const [okNote, brokenNote] = [await newNote({ userId: ok }), await newNote({ userId: broken })];
@@ -328,6 +354,18 @@ describe('group commit of note updates', () => {
     expect((await logOf(broken)).map((entry) => entry.seq)).toEqual([1, 2]);
   });
 });
+
+/** The texts node-postgres' clients send from now on (a query is a round trip), until `stop`. */
+function sentToPostgres(): { texts(): string[]; stop(): void } {
+  const spy = vi.spyOn(pg.Client.prototype, 'query');
+  return {
+    texts: () =>
+      spy.mock.calls.map(([query]) =>
+        typeof query === 'string' ? query : ((query as { text?: string }).text ?? ''),
+      ),
+    stop: () => spy.mockRestore(),
+  };
+}
 
 /** Resolves once some other session of this database is waiting for a row lock (10 s at most). */
 async function untilWaitingForLock(client: pg.Client): Promise<void> {

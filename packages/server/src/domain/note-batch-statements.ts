@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Database, Transaction } from '../store/database';
-import { executePrepared } from '../store/prepared-statements';
+import type { RunStatement } from '../store/batch-transaction';
 import type { LogEntry } from './batch-change-log';
 import type { HistoryWrites, LatestEntry } from './note-batch-history';
 import type { NoteRow } from './records';
@@ -9,7 +8,8 @@ import type { NoteRow } from './records';
  * The two statements of a group-committed batch of note updates, written by hand. On PGlite
  * every statement costs about half a millisecond of WebAssembly and driver work (and the query
  * builder adds its own), so the statement count is the latency of a write: a batch is BEGIN,
- * one read, one write, COMMIT, whatever its size. Values travel as one JSON (or comma-joined
+ * one read, one write, COMMIT, whatever its size (on Postgres BEGIN travels with the read and
+ * COMMIT with the write: store/batch-transaction.ts). Values travel as one JSON (or comma-joined
  * uuid) parameter each, so the SQL text never changes with the batch: PGlite plans each
  * statement once (executePrepared).
  */
@@ -31,7 +31,7 @@ export interface BatchRead {
   stale: boolean;
 }
 
-/** Postgres text from node-postgres, a Date from PGlite's own parsers (executePrepared). */
+/** A Date from the drivers' own parsers (these statements bypass drizzle's, which give text). */
 type Timestamp = string | Date;
 
 interface ReadRow {
@@ -65,15 +65,12 @@ interface ReadRow {
  * never locks another user's note.
  */
 export async function readBatch(
-  db: Database,
-  tx: Transaction,
+  run: RunStatement,
   noteIds: readonly string[],
   userIds: readonly string[],
   folderIds: readonly string[],
 ): Promise<BatchRead> {
-  const result = await executePrepared(
-    db,
-    tx,
+  const result = await run(
     'tidings_note_batch_read',
     sql`
     select set_config('tidings.app_write', 'on', true) as app_write,
@@ -140,8 +137,7 @@ export interface BatchWrite {
  * user's last seq before the batch: the user's n-th event of the batch has that plus n.
  */
 export async function writeBatch(
-  db: Database,
-  tx: Transaction,
+  run: RunStatement,
   write: BatchWrite,
 ): Promise<Map<string, number>> {
   const rows = write.rows.map((row) => ({
@@ -179,9 +175,7 @@ export async function writeBatch(
     type: e.type,
     payload: e.payload,
   }));
-  const result = await executePrepared(
-    db,
-    tx,
+  const result = await run(
     'tidings_note_batch_write',
     sql`
     with written as (

@@ -1,4 +1,5 @@
 import type { SyncEvent } from '@tidings/protocol';
+import { inBatchTransaction } from '../store/batch-transaction';
 import { planBatchChangeLog } from './batch-change-log';
 import { planBatchHistory } from './note-batch-history';
 import { type AppliedUpdate, planBatch } from './note-batch-plan';
@@ -8,8 +9,9 @@ import type { NotesDeps } from './notes-service';
 
 /**
  * Applies a batch of note updates from any users in ONE transaction of four statements (BEGIN,
- * one read, one write, COMMIT; note-batch-statements.ts), whatever the batch size, with the
- * guarantees of one `runChange` per update: ownership, baseVersion and folder checks per item,
+ * one read, one write, COMMIT; note-batch-statements.ts), two round trips on Postgres
+ * (store/batch-transaction.ts), whatever the batch size, with the guarantees of one
+ * `runChange` per update: ownership, baseVersion and folder checks per item,
  * version history, consecutive seqs per user in commit order in the change log, and publishing
  * only after commit, each event with the connection it came from so it is not echoed back.
  */
@@ -24,12 +26,12 @@ export async function writeNoteBatch(
   for (const { changes } of requests) {
     if (typeof changes.folderId === 'string') folderIds.add(changes.folderId.toLowerCase());
   }
-  const { outcomes, applied, events } = await deps.db.transaction(async (tx) => {
-    let read = await readBatch(deps.db, tx, noteIds, userIds, [...folderIds]);
+  const { outcomes, applied, events } = await inBatchTransaction(deps.db, async (statements) => {
+    let read = await readBatch(statements.read, noteIds, userIds, [...folderIds]);
     // A row changed while the read waited for its lock: read again under the locks now held.
     // Rows already locked cannot change, so each pass can only be stale on rows it did not
     // hold yet (a note that appeared meanwhile): this ends within one pass per note.
-    while (read.stale) read = await readBatch(deps.db, tx, noteIds, userIds, [...folderIds]);
+    while (read.stale) read = await readBatch(statements.read, noteIds, userIds, [...folderIds]);
     const plan = planBatch(requests, { ...read, now });
     if (plan.applied.length === 0) return { ...plan, events: [] };
     const history = planBatchHistory(
@@ -44,7 +46,7 @@ export async function writeNoteBatch(
       plan.applied.map(({ request, event }) => ({ userId: request.actor.userId, event })),
       now,
     );
-    const seqBefore = await writeBatch(deps.db, tx, {
+    const seqBefore = await writeBatch(statements.write, {
       rows: plan.finalRows,
       history,
       counts: log.counts,

@@ -76,7 +76,22 @@ async function runPrepared<R>(
     if (typeof param !== 'string') throw new Error(`${name}: arguments must be strings`);
     return quoteLiteral(param);
   });
-  return run(`execute ${name}(${literals.join(', ')})`);
+  // EXECUTE takes no parentheses when the statement has no parameters.
+  return run(literals.length > 0 ? `execute ${name}(${literals.join(', ')})` : `execute ${name}`);
+}
+
+/**
+ * A statement's text with its arguments written in as quoted literals, for the simple protocol,
+ * which takes no parameters but several statements in one message. Every argument must be a
+ * string, as for `executePrepared`.
+ */
+export function inlineArguments(name: string, query: SQL): string {
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  return text.replace(/\$(\d+)/g, (_, position: string) => {
+    const param = params[Number(position) - 1];
+    if (typeof param !== 'string') throw new Error(`${name}: arguments must be strings`);
+    return quoteLiteral(param);
+  });
 }
 
 /** The result of the one statement a simple-protocol message carried. */
