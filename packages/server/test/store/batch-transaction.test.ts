@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inBatchTransaction } from '../../src/store/batch-transaction';
 import { openStore, type Store } from '../../src/store/database';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
+import { createTestDatabase, type TestDatabase, usingRealPostgres } from '../helpers/test-database';
 
 /**
  * The group commit's transaction (store/batch-transaction.ts) on whichever database the suite
@@ -68,6 +69,30 @@ describe('the group commit transaction', () => {
     }
     expect(await labels()).toEqual(["it's \\ $1"]);
   });
+
+  it.skipIf(!usingRealPostgres)(
+    'fails only the transaction whose connection is cut, and the next one gets a sound connection',
+    async () => {
+      const admin = new pg.Client({ connectionString: database.url });
+      await admin.connect();
+      try {
+        const cut = inBatchTransaction(store.db, async ({ read, write }) => {
+          const [backend] = rowsOf(await read('probe_pid', sql`select pg_backend_pid() as pid`));
+          await admin.query('select pg_terminate_backend($1)', [backend?.pid]);
+          await write('probe_insert_cut', sql`insert into batch_probe values (2, ${'lost'})`);
+        });
+        await expect(cut).rejects.toThrow();
+      } finally {
+        await admin.end();
+      }
+      const written = await inBatchTransaction(store.db, ({ write }) =>
+        write('probe_insert_after', sql`insert into batch_probe values (3, ${'after'})`),
+      );
+      expect(written).toBeDefined();
+      expect(await labels()).toEqual(["it's \\ $1", 'after']);
+      await store.db.execute(sql`delete from batch_probe where id = 3`);
+    },
+  );
 
   it('rolls back what a body that throws wrote, and ends a body that never writes', async () => {
     await expect(
