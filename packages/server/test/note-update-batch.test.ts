@@ -8,6 +8,7 @@ import type { Actor, DataServices } from '../src/domain/services';
 import { AppError } from '../src/errors';
 import { openStore, type Store } from '../src/store/database';
 import { changeLog, folders, notes, noteVersions, users } from '../src/store/schema';
+import { eventFromStored } from '../src/sync/change-log-payload';
 import { createMemoryHub } from '../src/sync/hub';
 import { createTestDatabase, type TestDatabase, usingRealPostgres } from './helpers/test-database';
 
@@ -112,8 +113,15 @@ describe('group commit of note updates', () => {
       const edits = log.slice(2); // the two creates come first
       // Seqs follow arrival order: the n-th update of this user got the n-th seq after setup.
       expect(edits.map((entry) => entry.seq)).toEqual(mine.map((_, index) => index + 3));
+      // The body is stored once, in updatedNote (sync/change-log-payload.ts), and read back whole.
+      for (const entry of edits) {
+        expect((entry.payload as { changes: object }).changes).not.toHaveProperty('content');
+      }
+      const stored = edits.map((entry) => eventFromStored(entry.type, entry.seq, entry.payload));
       expect(
-        edits.map((entry) => (entry.payload as { changes: { content: string } }).changes.content),
+        stored.map(
+          (event) => (event as unknown as { changes: { content: string } }).changes.content,
+        ),
       ).toEqual(mine.map(({ index }) => `edit ${index}`));
       // Each (note, version) exactly once.
       const keys = edits.map((entry) => {

@@ -1,4 +1,5 @@
 import type { PendingSyncEvent, SyncEvent } from '@tidings/protocol';
+import { toStoredPayload } from '../sync/change-log-payload';
 
 export interface UserEvent {
   userId: string;
@@ -34,7 +35,8 @@ export function planBatchChangeLog(items: readonly UserEvent[], now: Date): Batc
     const ord = (counts.get(userId) ?? 0) + 1;
     counts.set(userId, ord);
     const { type, ...rest } = event;
-    return { userId, ord, type, payload: { ...rest, timestamp, fromUserId: userId } };
+    const payload = toStoredPayload({ ...rest, timestamp, fromUserId: userId });
+    return { userId, ord, type, payload };
   });
   return {
     counts,

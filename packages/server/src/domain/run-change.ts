@@ -2,6 +2,7 @@ import type { PendingSyncEvent, SyncEvent } from '@tidings/protocol';
 import { eq, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '../store/database';
 import { changeLog, users } from '../store/schema';
+import { toStoredPayload } from '../sync/change-log-payload';
 import type { SyncHub } from '../sync/hub';
 
 /** Who is making a change, and through which connection (so it is not echoed back to it). */
@@ -64,7 +65,7 @@ async function appendToChangeLog(
   await tx.insert(changeLog).values(
     events.map((event) => {
       const { type, seq, ...payload } = event;
-      return { userId, seq, type, payload };
+      return { userId, seq, type, payload: toStoredPayload(payload) };
     }),
   );
   return events;

@@ -2,6 +2,7 @@ import type { SyncEvent } from '@tidings/protocol';
 import { and, asc, eq, gt, lte, min } from 'drizzle-orm';
 import type { Database } from '../store/database';
 import { changeLog, users } from '../store/schema';
+import { eventFromStored } from './change-log-payload';
 
 /** Reads a user's change log: the source every live stream and every resume is filled from. */
 export interface ChangeLogReader {
@@ -40,9 +41,7 @@ export function createChangeLogReader(db: Database): ChangeLogReader {
         )
         .orderBy(asc(changeLog.seq))
         .limit(limit);
-      return rows.map(
-        (row) => ({ ...(row.payload as object), type: row.type, seq: row.seq }) as SyncEvent,
-      );
+      return rows.map((row) => eventFromStored(row.type, row.seq, row.payload));
     },
     latestSeq,
     async canResumeFrom(userId, seq) {

@@ -1,10 +1,10 @@
-import type { SyncEvent } from '@tidings/protocol';
 import { and, asc, gte, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Store } from '../store/database';
 import type { Unlisten } from '../store/listen';
 import { changeLog } from '../store/schema';
 import type { ChangeLogReader } from './change-log-reader';
+import { eventFromStored } from './change-log-payload';
 import type { SyncHub } from './hub';
 
 /** The channel the outside-writer triggers (migration 0001) notify on. */
@@ -69,8 +69,7 @@ export async function startOutsideChangeRelay(deps: {
       .orderBy(asc(changeLog.userId), asc(changeLog.seq))
       .limit(RECONNECT_MAX_EVENTS);
     for (const row of rows) {
-      const event = { ...(row.payload as object), type: row.type, seq: row.seq } as SyncEvent;
-      hub.deliverLocally(row.userId, [event]);
+      hub.deliverLocally(row.userId, [eventFromStored(row.type, row.seq, row.payload)]);
     }
     log.info({ events: rows.length }, 'outside-change listener reconnected; republished');
   }
