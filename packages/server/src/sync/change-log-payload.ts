@@ -3,10 +3,10 @@ import type { SyncEvent } from '@tidings/protocol';
 /**
  * How an event is kept in the change log's `payload` column: the event without its type and
  * seq (the row's own columns), except that a note body a `note_sync` carries twice, in
- * `changes` and in `updatedNote`, is stored once. The body is most of an edit's bytes: written
- * twice it made a 20 KB note's group commit a fifth slower and its log entry twice the size
- * (bench/src/data-layer.ts with 20 KB notes). Rows written by SQL outside Tidings (migration
- * 0001) keep both copies; both forms read back the same.
+ * `changes` and in `updatedNote`, is stored once. The body is most of an edit's bytes: stored
+ * twice, a lone update of a 20 KB note took about a quarter longer and its log entry twice the
+ * space (bench/src/data-layer.ts with 20 KB notes). Rows written by SQL outside Tidings
+ * (migration 0001) keep both copies; both forms read back the same.
  */
 
 /** The `changes` fields whose value, when equal, is kept only in `updatedNote`. */
