@@ -18,9 +18,10 @@ const preparedByClient = new WeakMap<object, Map<string, Promise<unknown>>>();
  * (a lone note update took about half the time, bench/src/data-layer.ts). PGlite is one
  * session, so one PREPARE serves every later transaction (it also outlives a rollback).
  * EXECUTE takes no protocol parameters, so its arguments go as quoted literals: every argument
- * must be a string (JSON, joined uuids, timestamps). On Postgres the statement runs as it is:
- * planning there is native and cheap next to a round trip, and a pool would need the PREPARE
- * on each of its connections.
+ * must be a string (JSON, joined uuids, timestamps). Only on PGlite: on Postgres planning is
+ * native and cheap next to a round trip, and a pool would need the PREPARE on each of its
+ * connections, so the group commit sends its statements with their arguments written in
+ * (`inlineArguments`, store/batch-transaction.ts).
  *
  * On PGlite both go as simple-protocol messages (`exec`): two calls into its WebAssembly (the
  * query, then a sync) where a drizzle statement takes six (parse, describe, bind, describe,
@@ -34,7 +35,8 @@ export async function executePrepared(
   name: string,
   query: SQL,
 ): Promise<unknown> {
-  if (!is(tx, PgliteTransaction)) return tx.execute(query);
+  if (!is(tx, PgliteTransaction))
+    throw new Error(`${name}: EXECUTE of a prepared statement is for PGlite`);
   const pgliteTx = pgliteTransactionOf(tx);
   return runPrepared(clientOf(db), (text) => firstResult(pgliteTx.exec(text)), name, query);
 }
@@ -72,10 +74,7 @@ async function runPrepared<R>(
     preparing.catch(() => prepared.delete(name));
   }
   await preparing;
-  const literals = params.map((param) => {
-    if (typeof param !== 'string') throw new Error(`${name}: arguments must be strings`);
-    return quoteLiteral(param);
-  });
+  const literals = params.map((param) => literalOf(name, param));
   // EXECUTE takes no parentheses when the statement has no parameters.
   return run(literals.length > 0 ? `execute ${name}(${literals.join(', ')})` : `execute ${name}`);
 }
@@ -87,11 +86,15 @@ async function runPrepared<R>(
  */
 export function inlineArguments(name: string, query: SQL): string {
   const { sql: text, params } = dialect.sqlToQuery(query);
-  return text.replace(/\$(\d+)/g, (_, position: string) => {
-    const param = params[Number(position) - 1];
-    if (typeof param !== 'string') throw new Error(`${name}: arguments must be strings`);
-    return quoteLiteral(param);
-  });
+  return text.replace(/\$(\d+)/g, (_, position: string) =>
+    literalOf(name, params[Number(position) - 1]),
+  );
+}
+
+/** An argument of statement `name` as an SQL literal; only strings are taken. */
+function literalOf(name: string, param: unknown): string {
+  if (typeof param !== 'string') throw new Error(`${name}: arguments must be strings`);
+  return quoteLiteral(param);
 }
 
 /** The result of the one statement a simple-protocol message carried. */
