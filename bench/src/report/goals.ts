@@ -1,4 +1,5 @@
 import type { BenchRun, TargetResult } from './run-result';
+import { ratioOf } from './table';
 
 /*
  * The goals Tidings is measured against (issue 7), checked on one run: ratios from the same run
@@ -85,10 +86,8 @@ function checkRatio(
   target: TargetResult,
   baseline: TargetResult | undefined,
 ): GoalCheck {
-  const mine = goal.figure(target);
-  const theirs = baseline && goal.figure(baseline);
-  if (mine === undefined || !theirs) return unmeasured(goal.goal, target);
-  const ratio = Math.round((mine / theirs) * 100) / 100;
+  const ratio = ratioOf(goal.figure(target), baseline && goal.figure(baseline));
+  if (ratio === null) return unmeasured(goal.goal, target);
   return {
     goal: goal.goal,
     target: target.label,

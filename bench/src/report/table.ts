@@ -113,16 +113,18 @@ export function summarise(run: BenchRun): SummaryRow[] {
     const ratios: Record<string, number | null> = {};
     for (const o of ours) {
       for (const b of baselines) {
-        const [mine, theirs] = [row.value(o), row.value(b)];
-        ratios[`${o.kind}/${b.kind}`] =
-          mine === undefined || theirs === undefined || theirs === 0
-            ? null
-            : Math.round((mine / theirs) * 100) / 100;
+        ratios[`${o.kind}/${b.kind}`] = ratioOf(row.value(o), row.value(b));
       }
     }
     summary.push({ metric: row.metric, better: row.better, values, ratios });
   }
   return summary;
+}
+
+/** Tidings' figure ÷ a baseline's, to two decimals as printed; null without both figures. */
+export function ratioOf(mine: number | undefined, theirs: number | undefined): number | null {
+  if (mine === undefined || theirs === undefined || theirs === 0) return null;
+  return Math.round((mine / theirs) * 100) / 100;
 }
 
 function split(run: BenchRun) {
