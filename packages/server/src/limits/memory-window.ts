@@ -76,17 +76,19 @@ export function createMemorySlidingWindow(options: WindowOptions): MemorySliding
     return check(liveEvents(key, now()));
   }
 
-  function sweep(): number {
+  /** Drops the expired events of these keys, and the keys left with none. */
+  function forgetExpired(keys: readonly string[]): void {
     const at = now();
-    for (const key of [...eventsByKey.keys()]) liveEvents(key, at);
+    for (const key of keys) liveEvents(key, at);
+  }
+
+  function sweep(): number {
+    forgetExpired([...eventsByKey.keys()]);
     return eventsByKey.size;
   }
 
   const shares = new RollingShares(eventsByKey, SWEEP_SLICES);
-  const sweeper = setInterval(() => {
-    const at = now();
-    for (const key of shares.next()) liveEvents(key, at);
-  }, windowMs / SWEEP_SLICES);
+  const sweeper = setInterval(() => forgetExpired(shares.next()), windowMs / SWEEP_SLICES);
   sweeper.unref();
 
   return {
