@@ -4,6 +4,7 @@ import { loadConfig } from './config/config';
 import { ConfigError } from './config/env-parsers';
 import { loadOrCreateDevSecret } from './config/jwt-secret';
 import { loggerOptions } from './logger';
+import { openFileWarning, readOpenFiles } from './observability/open-file-limit';
 import { openStore } from './store/database';
 
 async function main(): Promise<void> {
@@ -32,7 +33,15 @@ async function main(): Promise<void> {
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const app = await buildApp({ config, store, jwtSecret });
   await app.http.listen({ port: config.port, host: config.host });
-  log.info({ url: config.publicOrigin, database: store.kind }, 'Tidings is listening');
+  const openFiles = readOpenFiles();
+  // An operator sees the capacity next to the address; JSON has no Infinity.
+  const openFileLimit = openFiles?.soft === Infinity ? 'unlimited' : openFiles?.soft;
+  log.info(
+    { url: config.publicOrigin, database: store.kind, openFileLimit },
+    'Tidings is listening',
+  );
+  const fileWarning = openFileWarning(openFiles, config.nodeEnv);
+  if (fileWarning) log.warn({ openFileLimit: openFiles?.soft }, fileWarning);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -17,6 +17,11 @@ export interface InstanceProcess {
   exited: Promise<number | null>;
 }
 
+export interface InstanceOptions {
+  /** Starts the process with this soft and hard open-file limit (`ulimit -n`), as a service. */
+  openFileLimit?: number;
+}
+
 /**
  * Starts `src/main.ts` in a child process with exactly `env` on top of a minimal base, and waits
  * until /readyz answers 200 (or fails with the process output). A free port can be taken by
@@ -27,10 +32,11 @@ export async function startInstance(
   env: Record<string, string>,
   // Generous: on a loaded 2-core CI machine tsx compiling main.ts can take many seconds.
   timeoutMs = 60_000,
+  options: InstanceOptions = {},
 ): Promise<InstanceProcess> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnFreePort(name, env, timeoutMs);
+      return await startOnFreePort(name, env, timeoutMs, options);
     } catch (error) {
       const portTaken = error instanceof Error && error.message.includes('EADDRINUSE');
       if (!portTaken || attempt >= 3) throw error;
@@ -42,9 +48,16 @@ async function startOnFreePort(
   name: string,
   env: Record<string, string>,
   timeoutMs: number,
+  options: InstanceOptions,
 ): Promise<InstanceProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const node = [process.execPath, '--import', 'tsx', MAIN];
+  // The shell sets the limit and then becomes node (exec), so signals still reach the server.
+  const [command, ...args] =
+    options.openFileLimit === undefined
+      ? node
+      : ['/bin/sh', '-c', 'ulimit -n "$0" && exec "$@"', String(options.openFileLimit), ...node];
+  const child: ChildProcess = spawn(command as string, args, {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '',
