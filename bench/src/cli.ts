@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openFileShortfall } from './open-file-check';
 import { parseOptions, USAGE } from './options';
 import { checkGoals, renderGoals } from './report/goals';
 import { renderTable, summarise } from './report/table';
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
+  const shortfall = openFileShortfall(options);
+  if (shortfall) throw new Error(shortfall);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const profileDir = options.profile ? join(RESULTS_DIR, 'profiles', stamp) : undefined;
   const run = await runBench(options, (line) => process.stderr.write(`${line}\n`), profileDir);
