@@ -1,5 +1,6 @@
 import type { LoggerOptions } from 'pino';
 import type { Config } from './config/config';
+import { serializeError } from './logged-error';
 
 /**
  * Paths that may hold a credential or a user's words. Redacted wherever they appear, so a log
@@ -34,6 +35,7 @@ export function loggerOptions(config: Pick<Config, 'logLevel'>): LoggerOptions {
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
     serializers: {
+      err: serializeError,
       req(request: { method: string; url: string; ip?: string; id?: string }) {
         return {
           id: request.id,
