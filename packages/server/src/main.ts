@@ -4,7 +4,8 @@ import { loadConfig } from './config/config';
 import { ConfigError } from './config/env-parsers';
 import { loadOrCreateDevSecret } from './config/jwt-secret';
 import { loggerOptions } from './logger';
-import { openFileWarning, readOpenFiles } from './observability/open-file-limit';
+import { capConnections } from './http/connection-cap';
+import { fileBudget, openFileWarning, readOpenFiles } from './observability/open-file-limit';
 import { openStore } from './store/database';
 
 async function main(): Promise<void> {
@@ -30,17 +31,28 @@ async function main(): Promise<void> {
     );
   }
 
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const app = await buildApp({ config, store, jwtSecret });
-  await app.http.listen({ port: config.port, host: config.host });
   const openFiles = readOpenFiles();
+  const budget = fileBudget(openFiles, !config.databaseUrl);
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    maxOpenFiles: budget.databaseFiles,
+  });
+  const app = await buildApp({ config, store, jwtSecret });
+  if (budget.connections !== undefined) capConnections(app.http.server, budget.connections, log);
+  await app.http.listen({ port: config.port, host: config.host });
   // An operator sees the capacity next to the address; JSON has no Infinity.
   const openFileLimit = openFiles?.soft === Infinity ? 'unlimited' : openFiles?.soft;
   log.info(
-    { url: config.publicOrigin, database: store.kind, openFileLimit },
+    {
+      url: config.publicOrigin,
+      database: store.kind,
+      openFileLimit,
+      connectionCap: budget.connections,
+    },
     'Tidings is listening',
   );
-  const fileWarning = openFileWarning(openFiles, config.nodeEnv);
+  const fileWarning = openFileWarning(openFiles, budget.connections, config.nodeEnv);
   if (fileWarning) log.warn({ openFileLimit: openFiles?.soft }, fileWarning);
 
   let stopping = false;

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -48,6 +48,8 @@ export interface StoreOptions {
   dataDir?: string | undefined;
   /** Pool size for a real Postgres. */
   maxConnections?: number;
+  /** PGlite: the open files its cache of relation files may hold (`max_files_per_process`). */
+  maxOpenFiles?: number | undefined;
 }
 
 /** Opens the database the configuration names and applies every pending migration. */
@@ -55,13 +57,19 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options);
 }
 
+function pgliteOptions(options: StoreOptions): PGliteOptions {
+  if (options.maxOpenFiles === undefined) return {};
+  const limit = ['-c', `max_files_per_process=${options.maxOpenFiles}`];
+  return { startParams: [...PGlite.defaultStartParams, ...limit] };
+}
+
 async function openPglite(options: StoreOptions): Promise<Store> {
   let client: PGlite;
   if (options.dataDir) {
     await mkdir(options.dataDir, { recursive: true });
-    client = new PGlite(join(options.dataDir, 'pgdata'));
+    client = new PGlite(join(options.dataDir, 'pgdata'), pgliteOptions(options));
   } else {
-    client = new PGlite();
+    client = new PGlite(pgliteOptions(options));
   }
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
