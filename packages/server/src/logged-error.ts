@@ -14,7 +14,7 @@ const MAX_CAUSES = 4;
 type Serialized = Record<string, unknown> & { message?: string; stack?: string };
 
 /**
- * pino's error serializer, minus the statement's data. A failed query's message is drizzle's
+ * pino's error serializer, minus the statement's data (and the input a `JSON.parse` quotes). A failed query's message is drizzle's
  * `Failed query: <sql>\nparams: <values>`, and the SQL text itself holds values where they were
  * written in as literals (EXECUTE on PGlite, a group commit's on Postgres): the text is cut at
  * its first literal. The driver's own error (the cause: what actually went wrong) is logged
@@ -33,11 +33,23 @@ export function serializeError(error: unknown, depth = 0): unknown {
       serialized.stack = serialized.stack.replace(error.message, serialized.message);
     }
   }
+  if (error instanceof SyntaxError) withoutQuotedInput(serialized);
   const { cause } = error as { cause?: unknown };
   if (cause !== undefined && depth < MAX_CAUSES)
     serialized.cause = serializeError(cause, depth + 1);
   else delete serialized.cause;
   return serialized;
+}
+
+/**
+ * `JSON.parse` quotes the start of what it could not parse ("Unexpected token 's', "some
+ * words"... is not valid JSON"): text from a bus message or a body, which can be a note's body.
+ */
+function withoutQuotedInput(serialized: Serialized): void {
+  const quoted = /, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON/s;
+  const replacement = ' in input that is not valid JSON';
+  if (serialized.message) serialized.message = serialized.message.replace(quoted, replacement);
+  if (serialized.stack) serialized.stack = serialized.stack.replace(quoted, replacement);
 }
 
 /** SQL up to its first string literal: the statement's shape, none of its values. */

@@ -39,6 +39,22 @@ describe('an error logged from a failed statement', () => {
     expect(logged.stack.split('\n')[0]).toBe(`Error: ${logged.message}`);
   });
 
+  it('does not repeat the input JSON.parse quotes', () => {
+    // V8 quotes the input from its start, or from a few characters before the failure.
+    for (const input of [BODY, `{"content": ${BODY}}`]) {
+      let failure: unknown;
+      try {
+        JSON.parse(input);
+      } catch (error) {
+        failure = error;
+      }
+      const logged = serializeError(failure) as { message: string; stack: string };
+      expect(JSON.stringify(logged)).not.toContain('the words');
+      expect(logged.message).toMatch(/^Unexpected token '.' in input that is not valid JSON$/);
+      expect(logged.stack.split('\n')[0]).toBe(`SyntaxError: ${logged.message}`);
+    }
+  });
+
   it('leaves other values alone', () => {
     expect(serializeError('not an error')).toBe('not an error');
     const plain = serializeError(new Error('plain')) as { message: string; stack: string };
