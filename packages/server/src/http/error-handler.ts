@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError, isAppError } from '../errors';
-import { isConnectionError } from '../store/db-errors';
+import { isDatabaseUnavailable } from '../store/db-errors';
 
 /** Fastify's own error codes, translated into the registered table. */
 const FASTIFY_CODES: Record<string, () => AppError> = {
@@ -25,7 +25,7 @@ export function toAppError(error: unknown): AppError {
   }
   if (fastifyError.statusCode === 413) return new AppError('PAYLOAD_TOO_LARGE');
   if (fastifyError.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE');
-  if (isConnectionError(error)) return new AppError('DB_UNAVAILABLE');
+  if (isDatabaseUnavailable(error)) return new AppError('DB_UNAVAILABLE');
   return new AppError('INTERNAL_ERROR');
 }
 

@@ -23,7 +23,7 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   return false;
 }
 
-const CONNECTION_CODES = new Set([
+const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
@@ -32,13 +32,22 @@ const CONNECTION_CODES = new Set([
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
+  // Class 53, out of a resource: the statement was sound and may succeed once there is room.
+  '53000', // insufficient_resources
+  '53100', // disk_full
+  '53200', // out_of_memory
   '53300', // too_many_connections
+  '58030', // io_error
 ]);
 
-/** True when the database could not be reached, as opposed to rejecting the query. */
-export function isConnectionError(error: unknown): boolean {
+/**
+ * True when the database could not be reached or could not do the work for want of a resource
+ * (a full disk, memory, files), as opposed to rejecting the query: the client should try again
+ * later (`DB_UNAVAILABLE`, with Retry-After), and nothing it sent is lost by that.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
   for (const e of causes(error)) {
-    if (typeof e.code === 'string' && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08'))) {
+    if (typeof e.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) {
       return true;
     }
     if (

@@ -13,6 +13,7 @@ import { authenticateToken, verifyAccessToken } from '../auth/authenticate';
 import type { Principal } from '../auth/principal';
 import type { Actor } from '../domain/services';
 import { AppError, isAppError } from '../errors';
+import { isDatabaseUnavailable } from '../store/db-errors';
 import type { AppliedMessages } from './applied-messages';
 import { type AuthRefusal, authRefusal, closeOf, otherUser, tokenExpired } from './connection-auth';
 import { type DeadlineQueue, type DeadlineTarget, NOT_SCHEDULED } from './deadline-queue';
@@ -703,14 +704,20 @@ export class GatewayConnection
     return applyWrite({ data: context.data, applied, actor }, message);
   }
 
-  /** The error answer to a message that failed: its code, or INTERNAL_ERROR (logged). */
+  /**
+   * The error answer to a message that failed: its code; else, as over REST, DB_UNAVAILABLE for
+   * a database out of reach or out of room (worth retrying), INTERNAL_ERROR for anything else.
+   */
   private replyFailure(error: unknown, clientMsgId: string | undefined): void {
     if (isAppError(error)) {
       this.sendError(error.code, error.message, clientMsgId, error.details);
       return;
     }
     this.deps.log.error({ err: error, connectionId: this.id }, 'websocket message failed');
-    this.sendError('INTERNAL_ERROR', 'The message could not be processed.', clientMsgId);
+    const failure = isDatabaseUnavailable(error)
+      ? new AppError('DB_UNAVAILABLE')
+      : new AppError('INTERNAL_ERROR', 'The message could not be processed.');
+    this.sendError(failure.code, failure.message, clientMsgId);
   }
 }
 

@@ -1,7 +1,7 @@
-import { sql } from 'drizzle-orm';
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeError } from '../../src/logged-error';
+import { refuseNotesTitled } from '../helpers/refusing-trigger';
 import { startTestServer, type TestServer } from '../helpers/test-server';
 import { createTestUser } from '../helpers/test-user';
 
@@ -66,26 +66,21 @@ describe('an error logged from a failed statement', () => {
 // A real write refused by the database, through the real routes and the app's own logger.
 describe('a request that fails in the database', () => {
   let server: TestServer;
+  let removeTrigger: (() => Promise<void>) | undefined;
   const lines: string[] = [];
   beforeAll(async () => {
     server = await startTestServer({ LOG_LEVEL: 'error' }, undefined, {
       logStream: { write: (line) => void lines.push(line) },
     });
-    await server.store.db.execute(sql`
-      create function tidings_test_refuse() returns trigger language plpgsql as $$
-      begin
-        if new.title = 'refuse me' then
-          raise exception 'refused by a test trigger' using detail = new.content;
-        end if;
-        return new;
-      end $$`);
-    await server.store.db.execute(sql`
-      create trigger tidings_test_refuse before insert or update on notes
-      for each row execute function tidings_test_refuse()`);
+    removeTrigger = await refuseNotesTitled(
+      server,
+      'refuse me',
+      'P0001',
+      'refused by a test trigger',
+    );
   });
   afterAll(async () => {
-    await server.store.db.execute(sql`drop trigger tidings_test_refuse on notes`);
-    await server.store.db.execute(sql`drop function tidings_test_refuse`);
+    await removeTrigger?.();
     await server.close();
   });
 
