@@ -33,6 +33,8 @@ const config = loadConfig({
   WS_RATE_LIMIT_MAX_MESSAGES: '1000000000',
   WS_RATE_LIMIT_DISCONNECT_AFTER: '1000000000',
   WS_MAX_CONNECTIONS_PER_USER: '1000000',
+  // Every load generator connects from 127.0.0.1, dozens of handshakes in flight at once.
+  WS_MAX_UNAUTHENTICATED_PER_ADDRESS: '1000000',
   REPLAY_CONCURRENCY: '16',
 });
 const database = await createTestDatabase();

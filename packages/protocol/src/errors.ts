@@ -34,7 +34,7 @@ export const ERROR_CODES = {
     message: 'Send JSON with Content-Type: application/json.',
   },
   RATE_LIMITED: { status: 429, message: 'Too many requests; slow down and retry later.' },
-  TOO_MANY_CONNECTIONS: { status: 429, message: 'Too many open connections for this user.' },
+  TOO_MANY_CONNECTIONS: { status: 429, message: 'Too many open connections; close some first.' },
   INTERNAL_ERROR: { status: 500, message: 'Something went wrong on the server.' },
   DB_UNAVAILABLE: { status: 503, message: 'The database is unavailable; retry shortly.' },
   SHUTTING_DOWN: { status: 503, message: 'The server is restarting; reconnect shortly.' },

@@ -76,6 +76,8 @@ export interface WebSocketConfig {
   readonly rateLimitDisconnectAfter: number;
   readonly maxMessageBytes: number;
   readonly maxConnectionsPerUser: number;
+  /** Sockets one client address may hold open before authenticating. */
+  readonly maxUnauthenticatedPerAddress: number;
   readonly heartbeatIntervalMs: number;
   /** Bytes queued for a client that does not read before it is disconnected. */
   readonly maxBufferedBytes: number;
@@ -219,6 +221,7 @@ export function loadConfig(env: Env = process.env): Config {
       rateLimitDisconnectAfter: readInteger(env, 'WS_RATE_LIMIT_DISCONNECT_AFTER', 50, 1),
       maxMessageBytes: readInteger(env, 'WS_MAX_MESSAGE_BYTES', 1_048_576, 64),
       maxConnectionsPerUser: readInteger(env, 'WS_MAX_CONNECTIONS_PER_USER', 20, 1),
+      maxUnauthenticatedPerAddress: readInteger(env, 'WS_MAX_UNAUTHENTICATED_PER_ADDRESS', 128, 1),
       heartbeatIntervalMs: readPositiveNumber(env, 'WS_HEARTBEAT_INTERVAL_MS', 30_000),
       // 4 MiB: several full-size messages may wait, a reader that stopped cannot hold more.
       maxBufferedBytes: readInteger(env, 'WS_MAX_BUFFERED_BYTES', 4_194_304, 1024),

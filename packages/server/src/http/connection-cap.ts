@@ -1,8 +1,6 @@
 import type { Server } from 'node:net';
 import type { Logger } from 'pino';
-
-/** At most one warning per this long while connections are being refused. */
-const WARNING_INTERVAL_MS = 60_000;
+import { occasionalWarning } from '../observability/occasional-warning';
 
 /**
  * Accepts at most `cap` connections at once (HTTP, SSE and WebSocket alike); Node closes any
@@ -12,16 +10,9 @@ const WARNING_INTERVAL_MS = 60_000;
  */
 export function capConnections(server: Server, cap: number, log: Logger): void {
   server.maxConnections = cap;
-  let refused = 0;
-  let lastWarningAt = -Infinity;
-  server.on('drop', () => {
-    refused += 1;
-    const now = performance.now();
-    if (now - lastWarningAt < WARNING_INTERVAL_MS) return;
-    lastWarningAt = now;
-    log.warn(
-      { connectionCap: cap, refused },
-      'connections refused: the server holds as many as its open-file limit leaves room for',
-    );
-  });
+  const refused = occasionalWarning(
+    log,
+    'connections refused: the server holds as many as its open-file limit leaves room for',
+  );
+  server.on('drop', () => refused({ connectionCap: cap }));
 }

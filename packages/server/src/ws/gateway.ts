@@ -10,6 +10,8 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import type { AppContext } from '../app';
+import { clientAddressOf } from '../http/client-address';
+import { occasionalWarning } from '../observability/occasional-warning';
 import { AppliedMessages } from './applied-messages';
 import { ConnectionRegistry } from './connection-registry';
 import { DeadlineQueue } from './deadline-queue';
@@ -21,6 +23,7 @@ import { GatewaySocket } from './gateway-socket';
 import { HeartbeatWheel } from './heartbeat-wheel';
 import { isOriginAllowed } from './origin-policy';
 import { registerWebSocketStatusRoute } from './status-route';
+import { UnauthenticatedByAddress } from './unauthenticated-by-address';
 import { upgradeCredential } from './upgrade-credentials';
 
 /** The path of the WebSocket endpoint, on the same port as the HTTP API. */
@@ -61,6 +64,19 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
   /** Every socket until it has closed (a connection's `end` may come before the close handshake). */
   const openSockets = new Set<GatewaySocket>();
 
+  const clientAddress = clientAddressOf(config.trustProxy);
+  const unauthenticated = new UnauthenticatedByAddress(config.ws.maxUnauthenticatedPerAddress);
+  /** Each connection's unauthenticated slot, until it authenticates or ends. */
+  const unauthenticatedSlots = new Map<GatewayConnection, () => void>();
+  const releaseSlot = (connection: GatewayConnection) => {
+    unauthenticatedSlots.get(connection)?.();
+    unauthenticatedSlots.delete(connection);
+  };
+  const refusedUnauthenticated = occasionalWarning(
+    log,
+    'websocket upgrades refused: an address holds too many unauthenticated sockets',
+  );
+
   const deadlines = new DeadlineQueue();
   const coalescer = new FrameCoalescer(config.ws.frameCoalesceMs, config.ws.frameCoalesceMinRate);
   const deps = {
@@ -76,8 +92,14 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
     ),
     fanout: new UserFanout(context.hub),
     hooks: {
-      authenticated: (connection: GatewayConnection) => registry.authenticated(connection),
-      ended: (connection: GatewayConnection) => registry.remove(connection),
+      authenticated: (connection: GatewayConnection) => {
+        releaseSlot(connection);
+        registry.authenticated(connection);
+      },
+      ended: (connection: GatewayConnection) => {
+        releaseSlot(connection);
+        registry.remove(connection);
+      },
       socketClosed: (socket: GatewaySocket) => openSockets.delete(socket),
     },
   };
@@ -105,12 +127,21 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
       refuseUpgrade(socket, 403, 'Forbidden', 'ORIGIN_FORBIDDEN');
       return;
     }
+    const releaseUnauthenticated = unauthenticated.take(clientAddress(request));
+    if (!releaseUnauthenticated) {
+      refusedUnauthenticated({ max: config.ws.maxUnauthenticatedPerAddress });
+      refuseUpgrade(socket, 429, 'Too Many Requests', 'TOO_MANY_CONNECTIONS');
+      return;
+    }
+    let handedOver = false;
     const onWebSocket = (ws: GatewaySocket): void => {
+      handedOver = true;
       openSockets.add(ws);
       const credential = upgradeCredential(request, url, config, (header) =>
         http.parseCookie(header),
       );
       const connection = new GatewayConnection(ws, deps, { batchFrames });
+      unauthenticatedSlots.set(connection, releaseUnauthenticated);
       if (credential?.source === 'query') {
         log.warn(
           { connectionId: connection.id, path: WS_PATH, token: '[REDACTED]' },
@@ -128,6 +159,8 @@ export function registerWebSocketGateway(http: FastifyInstance, context: AppCont
       wss.handleUpgrade(request, socket, head, onWebSocket);
     } finally {
       socket.uncork();
+      // A handshake `ws` refused never became a connection.
+      if (!handedOver) releaseUnauthenticated();
     }
   }
   http.server.on('upgrade', onUpgrade);
