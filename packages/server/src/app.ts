@@ -78,6 +78,16 @@ export async function buildApp(options: AppOptions): Promise<TidingsApp> {
   const http = Fastify({
     logger: { ...loggerOptions(config), ...(options.logStream && { stream: options.logStream }) },
     bodyLimit: config.bodyLimitBytes,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+    http: {
+      // Node takes whole milliseconds here; the setting may be a fraction.
+      headersTimeout: Math.ceil(config.httpHeadersTimeoutMs),
+      // Node enforces the headers timeout on this tick (30 s by default): a shortened timeout
+      // would otherwise still wait for the next one.
+      connectionsCheckingInterval: Math.ceil(
+        Math.min(30_000, Math.max(10, config.httpHeadersTimeoutMs / 2)),
+      ),
+    },
     // Draining answers with our own 503 envelope (see shutdown-guard.ts).
     return503OnClosing: false,
     trustProxy: fastifyTrustProxy(config.trustProxy),

@@ -45,6 +45,10 @@ export interface Config {
   /** Take the client address from X-Forwarded-For only when a trusted proxy sits in front. */
   readonly trustProxy: TrustProxy;
   readonly bodyLimitBytes: number;
+  /** How long an HTTP connection may take to send a request's headers (slow-header attacks). */
+  readonly httpHeadersTimeoutMs: number;
+  /** How long an idle keep-alive HTTP connection stays open between requests. */
+  readonly httpKeepAliveTimeoutMs: number;
   readonly loginMaxFailures: number;
   readonly loginFailureWindowMs: number;
   /** A new version snapshot is kept when the latest one is older than this. */
@@ -197,6 +201,10 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: readTrustProxy(env, 'TRUST_PROXY'),
     // 1 MiB: a note body larger than this belongs in a file upload, not a JSON field.
     bodyLimitBytes: readInteger(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024),
+    // Node's own defaults: a minute for the headers; keep-alive longer than the 60 s idle timeout
+    // of common proxies, so the proxy, not the server, closes an idle connection (no race).
+    httpHeadersTimeoutMs: readPositiveNumber(env, 'HTTP_HEADERS_TIMEOUT_MS', 60_000),
+    httpKeepAliveTimeoutMs: readPositiveNumber(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000),
     // 5 failures per 15 minutes per email and per address: slows guessing, spares typos.
     loginMaxFailures: readInteger(env, 'LOGIN_MAX_FAILURES', 5, 1),
     loginFailureWindowMs: readPositiveNumber(env, 'LOGIN_FAILURE_WINDOW_MS', 15 * MINUTE_MS),
