@@ -37,7 +37,7 @@ export function readOpenFiles(): OpenFiles | undefined {
  * Files the process holds besides connections and database files: stdio, the event loop's own
  * descriptors, the listening socket, a pool of Postgres or Redis connections.
  */
-export const FILES_FOR_THE_PROCESS = 64;
+const FILES_FOR_THE_PROCESS = 64;
 
 /** PGlite's share of a limit, and Postgres' own bounds for it (its minimum and its default). */
 const DATABASE_SHARE = 4;

@@ -28,9 +28,4 @@ export class UnauthenticatedByAddress {
       else this.counts.set(address, left);
     };
   }
-
-  /** Addresses holding unauthenticated sockets now (for tests and status). */
-  get addresses(): number {
-    return this.counts.size;
-  }
 }

@@ -38,26 +38,50 @@ export async function startTestServer(
   shared?: { store: Store; jwtSecret: string },
   options: { logStream?: { write(line: string): void } } = {},
 ): Promise<TestServer> {
-  const port = await freePort();
   // A second instance on the same database shares the first one's store and signing secret.
   const database = shared
     ? { url: undefined, drop: async () => undefined }
     : await createTestDatabase();
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    JWT_SECRET: shared?.jwtSecret ?? randomBytes(32).toString('base64url'),
-    ...env,
-  });
+  const jwtSecret = shared?.jwtSecret ?? randomBytes(32).toString('base64url');
   const store = shared?.store ?? (await openStore({ databaseUrl: database.url }));
-  const app = await buildApp({
-    config,
-    store,
-    jwtSecret: config.jwtSecret as string,
-    logStream: options.logStream,
-  });
-  await app.http.listen({ port, host: '127.0.0.1' });
+  // A free port can be taken by another suite between probing and listening: try a new one.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      JWT_SECRET: jwtSecret,
+      ...env,
+    });
+    const app = await buildApp({
+      config,
+      store,
+      jwtSecret: config.jwtSecret as string,
+      logStream: options.logStream,
+    });
+    try {
+      await app.http.listen({ port, host: '127.0.0.1' });
+    } catch (error) {
+      await app.close();
+      const portTaken = (error as { code?: unknown }).code === 'EADDRINUSE';
+      if (portTaken && attempt < 3) continue;
+      if (!shared) await store.close();
+      await database.drop();
+      throw error;
+    }
+    return served(app, config, store, database, port, shared !== undefined);
+  }
+}
+
+function served(
+  app: TidingsApp,
+  config: Config,
+  store: Store,
+  database: { url: string | undefined; drop(): Promise<void> },
+  port: number,
+  sharedStore: boolean,
+): TestServer {
   return {
     app,
     config,
@@ -67,7 +91,7 @@ export async function startTestServer(
     wsUrl: `ws://127.0.0.1:${port}`,
     async close() {
       await app.close();
-      if (!shared) await store.close();
+      if (!sharedStore) await store.close();
       await database.drop();
     },
   };
