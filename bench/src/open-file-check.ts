@@ -37,11 +37,12 @@ export function connectionsHeld(options: BenchOptions): number {
  */
 export function openFileShortfall(options: BenchOptions): string | undefined {
   const files = readOpenFiles();
-  const needed = connectionsHeld(options) + FILES_BESIDES_CONNECTIONS;
+  const connections = connectionsHeld(options);
+  const needed = connections + FILES_BESIDES_CONNECTIONS;
   if (!files || files.soft >= needed) return undefined;
   return (
     `The open-file limit is ${files.soft}, and a target of this run needs about ${needed} ` +
-    `(${connectionsHeld(options)} connections at once and its own files): raise it ` +
+    `(${connections} connections at once and its own files): raise it ` +
     `(ulimit -n ${needed}; the hard limit here is ${files.hard}) or run smaller sizes.`
   );
 }

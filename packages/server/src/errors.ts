@@ -1,4 +1,5 @@
 import { ERROR_CODES, type ErrorCode, type ErrorEnvelope } from '@tidings/protocol';
+import { isDatabaseUnavailable } from './store/db-errors';
 
 /**
  * The only error type the product throws on purpose. Its code comes from the registered table
@@ -27,4 +28,15 @@ export class AppError extends Error {
 
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
+}
+
+/**
+ * What a client gets for an error thrown without a code, over REST and WebSocket alike:
+ * DB_UNAVAILABLE when the database was out of reach or out of room (trying again later can
+ * succeed), else INTERNAL_ERROR, a bug the caller logs.
+ */
+export function unexpectedError(error: unknown, internalMessage?: string): AppError {
+  return isDatabaseUnavailable(error)
+    ? new AppError('DB_UNAVAILABLE')
+    : new AppError('INTERNAL_ERROR', internalMessage);
 }

@@ -14,11 +14,12 @@ const MAX_CAUSES = 4;
 type Serialized = Record<string, unknown> & { message?: string; stack?: string };
 
 /**
- * pino's error serializer, minus the statement's data (and the input a `JSON.parse` quotes). A failed query's message is drizzle's
- * `Failed query: <sql>\nparams: <values>`, and the SQL text itself holds values where they were
- * written in as literals (EXECUTE on PGlite, a group commit's on Postgres): the text is cut at
- * its first literal. The driver's own error (the cause: what actually went wrong) is logged
- * with its code and message, which the default serializer dropped.
+ * pino's error serializer, minus the statement's data and the input a `JSON.parse` quotes. A
+ * failed query's message is drizzle's `Failed query: <sql>\nparams: <values>`, and the SQL text
+ * itself holds values where they were written in as literals (EXECUTE on PGlite, a group
+ * commit's on Postgres): the text is cut at its first literal. The driver's own error (the
+ * cause: what actually went wrong) is logged with its code and message, which the default
+ * serializer dropped.
  */
 export function serializeError(error: unknown, depth = 0): unknown {
   if (!(error instanceof Error)) return error;

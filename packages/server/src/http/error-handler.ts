@@ -1,6 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { AppError, isAppError } from '../errors';
-import { isDatabaseUnavailable } from '../store/db-errors';
+import { AppError, isAppError, unexpectedError } from '../errors';
 
 /** Fastify's own error codes, translated into the registered table. */
 const FASTIFY_CODES: Record<string, () => AppError> = {
@@ -25,8 +24,7 @@ export function toAppError(error: unknown): AppError {
   }
   if (fastifyError.statusCode === 413) return new AppError('PAYLOAD_TOO_LARGE');
   if (fastifyError.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE');
-  if (isDatabaseUnavailable(error)) return new AppError('DB_UNAVAILABLE');
-  return new AppError('INTERNAL_ERROR');
+  return unexpectedError(error);
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

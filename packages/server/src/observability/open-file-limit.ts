@@ -14,7 +14,7 @@ export interface OpenFiles {
 }
 
 /** The "Max open files" line of /proc/self/limits; unlimited is Infinity. */
-export function parseOpenFileLimits(limits: string): { soft: number; hard: number } | undefined {
+export function parseOpenFileLimits(limits: string): OpenFiles | undefined {
   const line = limits.split('\n').find((text) => text.startsWith('Max open files'));
   const match = line?.match(/^Max open files\s+(\S+)\s+(\S+)/);
   if (!match) return undefined;

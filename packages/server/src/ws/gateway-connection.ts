@@ -12,8 +12,7 @@ import type { AppContext } from '../app';
 import { authenticateToken, verifyAccessToken } from '../auth/authenticate';
 import type { Principal } from '../auth/principal';
 import type { Actor } from '../domain/services';
-import { AppError, isAppError } from '../errors';
-import { isDatabaseUnavailable } from '../store/db-errors';
+import { AppError, isAppError, unexpectedError } from '../errors';
 import type { AppliedMessages } from './applied-messages';
 import { type AuthRefusal, authRefusal, closeOf, otherUser, tokenExpired } from './connection-auth';
 import { type DeadlineQueue, type DeadlineTarget, NOT_SCHEDULED } from './deadline-queue';
@@ -714,9 +713,7 @@ export class GatewayConnection
       return;
     }
     this.deps.log.error({ err: error, connectionId: this.id }, 'websocket message failed');
-    const failure = isDatabaseUnavailable(error)
-      ? new AppError('DB_UNAVAILABLE')
-      : new AppError('INTERNAL_ERROR', 'The message could not be processed.');
+    const failure = unexpectedError(error, 'The message could not be processed.');
     this.sendError(failure.code, failure.message, clientMsgId);
   }
 }
